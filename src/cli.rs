@@ -1,0 +1,225 @@
+//! The native runner: `run`, `sweep` and `bench` over the same engine the
+//! browser uses.
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use loglab::engine::report::{self, RunReport};
+use loglab::engine::Scenario;
+use std::io::{self, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "loglab",
+    version,
+    about = "Deterministic log-replication simulator"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario file and print a JSON report.
+    Run {
+        file: PathBuf,
+        /// Also print every trace event as one JSON line, before the report.
+        #[arg(long)]
+        trace: bool,
+    },
+    /// Run a scenario under many seeds and report the violating ones.
+    Sweep {
+        file: PathBuf,
+        /// Seeds to try, as START..END (END excluded).
+        #[arg(long, value_parser = parse_seed_range, default_value = "0..1000")]
+        seeds: Range<u64>,
+    },
+    /// Measure simulated events per second on a fixed workload.
+    Bench {
+        /// Ticks of the fixed workload (one client write per tick).
+        #[arg(long, default_value_t = 20_000)]
+        ticks: u64,
+    },
+}
+
+fn parse_seed_range(text: &str) -> Result<Range<u64>, String> {
+    let bad = || format!("`{text}` is not a seed range; write START..END, e.g. 0..1000");
+    let (start, end) = text.split_once("..").ok_or_else(bad)?;
+    let start: u64 = start.trim().parse().map_err(|_| bad())?;
+    let end: u64 = end.trim().parse().map_err(|_| bad())?;
+    if start >= end {
+        return Err(format!(
+            "seed range `{text}` is empty: END must be greater than START"
+        ));
+    }
+    Ok(start..end)
+}
+
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Run { file, trace } => run(&file, trace),
+        Command::Sweep { file, seeds } => sweep(&file, seeds),
+        Command::Bench { ticks } => bench(ticks),
+    };
+    match outcome {
+        Ok(()) => 0,
+        Err(message) => {
+            eprintln!("error: {message}");
+            2
+        }
+    }
+}
+
+fn load(file: &Path) -> Result<Scenario, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    Scenario::from_json(&text)
+        .map_err(|e| format!("{} is not a valid scenario: {e}", file.display()))
+}
+
+fn print_json(value: &impl serde::Serialize, pretty: bool) -> Result<(), String> {
+    let text = if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    };
+    let mut out = io::stdout().lock();
+    writeln!(out, "{}", text.map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+}
+
+fn run(file: &Path, trace: bool) -> Result<(), String> {
+    let scenario = Arc::new(load(file)?);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut failed = None;
+    let world = report::run(scenario, |event| {
+        if trace && failed.is_none() {
+            let line = serde_json::to_string(event).expect("trace events serialize");
+            failed = writeln!(out, "{line}").err();
+        }
+    });
+    if let Some(e) = failed {
+        return Err(format!("cannot write the trace: {e}"));
+    }
+    out.flush().map_err(|e| e.to_string())?;
+    drop(out);
+    print_json(&RunReport::of(&world), !trace)
+}
+
+#[derive(serde::Serialize)]
+struct SweepSummary {
+    scenario: String,
+    seeds: String,
+    runs: u64,
+    steps: u64,
+    distinct_trace_hashes: usize,
+    violating_seeds: Vec<u64>,
+}
+
+fn sweep(file: &Path, seeds: Range<u64>) -> Result<(), String> {
+    let scenario = load(file)?;
+    let bar = ProgressBar::new(seeds.end - seeds.start);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {per_sec}  eta {eta}")
+            .expect("static template"),
+    );
+    let started = Instant::now();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let reports: Vec<RunReport> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|worker| {
+                let (scenario, bar, seeds) = (&scenario, &bar, seeds.clone());
+                scope.spawn(move || {
+                    seeds
+                        .filter(|seed| seed % threads == worker)
+                        .map(|seed| {
+                            let mut variant = scenario.clone();
+                            variant.seed = seed;
+                            let world = report::run(Arc::new(variant), |_| {});
+                            bar.inc(1);
+                            RunReport::of(&world)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut all: Vec<RunReport> = workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("sweep worker"))
+            .collect();
+        all.sort_by_key(|r| r.seed);
+        all
+    });
+    bar.finish_and_clear();
+    let hashes: std::collections::BTreeSet<&str> =
+        reports.iter().map(|r| r.trace_hash.as_str()).collect();
+    let summary = SweepSummary {
+        scenario: scenario.name.clone(),
+        seeds: format!("{}..{}", seeds.start, seeds.end),
+        runs: reports.len() as u64,
+        steps: reports.iter().map(|r| r.steps).sum(),
+        distinct_trace_hashes: hashes.len(),
+        violating_seeds: reports
+            .iter()
+            .filter(|r| !r.violations.is_empty())
+            .map(|r| r.seed)
+            .collect(),
+    };
+    eprintln!("swept {} seeds in {:.2?}", summary.runs, started.elapsed());
+    print_json(&summary, true)
+}
+
+#[derive(serde::Serialize)]
+struct BenchResult {
+    workload: String,
+    steps: u64,
+    trace_events: u64,
+    seconds: f64,
+    steps_per_second: u64,
+    events_per_second: u64,
+    trace_hash: String,
+}
+
+/// The fixed benchmark workload: five replicas, a lossy network and one
+/// write per tick, so every part of the kernel is exercised.
+pub fn bench_scenario(ticks: u64) -> Scenario {
+    let writes: Vec<serde_json::Value> = (1..=ticks)
+        .map(|tick| {
+            let command = ["+1", "*3", "-2", "set 5"][(tick % 4) as usize];
+            serde_json::json!({ "tick": tick, "type": "write", "command": command })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "name": "bench",
+        "seed": 42,
+        "replicas": 5,
+        "network": { "latency_ticks": { "min": 1, "max": 6 }, "drop": "1/50", "duplicate": "1/100" },
+        "inputs": writes,
+        "run_ticks": ticks + 200,
+    });
+    Scenario::from_json(&doc.to_string()).expect("the bench scenario is valid")
+}
+
+fn bench(ticks: u64) -> Result<(), String> {
+    let scenario = Arc::new(bench_scenario(ticks));
+    let started = Instant::now();
+    let world = report::run(scenario, |_| {});
+    let seconds = started.elapsed().as_secs_f64();
+    let per_second = |n: u64| (n as f64 / seconds) as u64;
+    print_json(
+        &BenchResult {
+            workload: format!("5 replicas, 1 write/tick for {ticks} ticks, 2% loss, 1% dup"),
+            steps: world.step_count(),
+            trace_events: world.trace_len(),
+            seconds,
+            steps_per_second: per_second(world.step_count()),
+            events_per_second: per_second(world.trace_len()),
+            trace_hash: report::hash_hex(world.trace_hash()),
+        },
+        true,
+    )
+}

@@ -1,0 +1,67 @@
+//! Inputs: everything that reaches the simulation from outside.
+//!
+//! A client write, a crash, a partition: each is a value that can be stored
+//! in a scenario, a timeline, a link or an exported file and replayed.
+
+use super::ids::{ClientId, NodeId, Tick};
+use super::service::ArithCommand;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Input {
+    /// A client submits a command to the cluster.
+    Write {
+        #[serde(default)]
+        client: ClientId,
+        command: ArithCommand,
+    },
+    /// The node stops: volatile state is lost, its durable log is kept.
+    Crash { node: NodeId },
+    /// A crashed node comes back and recovers from its log.
+    Restart { node: NodeId },
+    /// Cuts every link from each node in `from` to each node in `to`, and
+    /// the way back too unless `one_way`.
+    Partition {
+        from: Vec<NodeId>,
+        to: Vec<NodeId>,
+        #[serde(default)]
+        one_way: bool,
+    },
+    /// Cuts a node off from everyone, both ways.
+    Isolate { node: NodeId },
+    /// Restores every cut link.
+    Heal,
+}
+
+impl fmt::Display for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |nodes: &[NodeId]| {
+            nodes
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        match self {
+            Input::Write { client, command } => write!(f, "{client} writes {command}"),
+            Input::Crash { node } => write!(f, "crash {node}"),
+            Input::Restart { node } => write!(f, "restart {node}"),
+            Input::Partition { from, to, one_way } => {
+                let arrow = if *one_way { "->" } else { "<->" };
+                write!(f, "partition {} {arrow} {}", list(from), list(to))
+            }
+            Input::Isolate { node } => write!(f, "isolate {node}"),
+            Input::Heal => write!(f, "heal"),
+        }
+    }
+}
+
+/// An input scheduled at a tick, as scenario files list them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimedInput {
+    pub tick: Tick,
+    #[serde(flatten)]
+    pub input: Input,
+}

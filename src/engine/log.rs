@@ -1,0 +1,234 @@
+//! The append-only log: totally ordered records with dense offsets.
+//!
+//! Records live in sealed chunks shared through `Arc`, plus a small mutable
+//! tail, so cloning a log (as every timeline keyframe does) copies a few
+//! pointers instead of every record.
+
+use super::ids::Offset;
+use super::service::ArithCommand;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::Arc;
+
+/// What a record carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Payload {
+    /// A command for the replicated state machine (logical logging).
+    Command(ArithCommand),
+}
+
+impl fmt::Display for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Payload::Command(command) => write!(f, "{command}"),
+        }
+    }
+}
+
+/// One entry of a log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub offset: Offset,
+    /// The epoch (term) of the writer that created the record.
+    pub epoch: u64,
+    pub payload: Payload,
+}
+
+/// Why an operation on a log was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogError {
+    /// Appends must land exactly at the end: offsets are dense.
+    NotAtEnd { offset: Offset, end: Offset },
+    /// The commit mark cannot pass the end of the log.
+    CommitPastEnd { commit: Offset, end: Offset },
+}
+
+impl fmt::Display for LogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LogError::NotAtEnd { offset, end } => {
+                write!(f, "append at offset {offset} but the log ends at {end}")
+            }
+            LogError::CommitPastEnd { commit, end } => {
+                write!(f, "commit mark {commit} is past the log end {end}")
+            }
+        }
+    }
+}
+
+const CHUNK_RECORDS: usize = 64;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Log {
+    /// Full chunks of exactly `CHUNK_RECORDS` records, oldest first.
+    sealed: Vec<Arc<[Record]>>,
+    tail: Vec<Record>,
+    /// High watermark: records below this offset are committed.
+    commit: Offset,
+}
+
+impl Log {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The offset the next appended record will get.
+    pub fn end(&self) -> Offset {
+        (self.sealed.len() * CHUNK_RECORDS + self.tail.len()) as Offset
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end() == 0
+    }
+
+    /// Offsets below the commit mark are committed.
+    pub fn commit_offset(&self) -> Offset {
+        self.commit
+    }
+
+    pub fn append(&mut self, record: Record) -> Result<(), LogError> {
+        let end = self.end();
+        if record.offset != end {
+            return Err(LogError::NotAtEnd {
+                offset: record.offset,
+                end,
+            });
+        }
+        self.tail.push(record);
+        if self.tail.len() == CHUNK_RECORDS {
+            self.sealed.push(Arc::from(std::mem::take(&mut self.tail)));
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, offset: Offset) -> Option<&Record> {
+        let index = usize::try_from(offset).ok()?;
+        let chunk = index / CHUNK_RECORDS;
+        match self.sealed.get(chunk) {
+            Some(records) => records.get(index % CHUNK_RECORDS),
+            None if chunk == self.sealed.len() => self.tail.get(index % CHUNK_RECORDS),
+            None => None,
+        }
+    }
+
+    /// Records from `from` (inclusive), oldest first.
+    pub fn read_from(&self, from: Offset) -> impl Iterator<Item = &Record> + '_ {
+        (from..self.end()).filter_map(move |offset| self.get(offset))
+    }
+
+    /// Removes every record at or after `from`. A truncation below the
+    /// commit mark pulls the mark back too: later protocols use exactly this
+    /// to show acknowledged writes being lost.
+    pub fn truncate_from(&mut self, from: Offset) {
+        if from >= self.end() {
+            return;
+        }
+        let keep = from as usize;
+        let full_chunks = keep / CHUNK_RECORDS;
+        if full_chunks < self.sealed.len() {
+            let partial = self.sealed[full_chunks][..keep % CHUNK_RECORDS].to_vec();
+            self.sealed.truncate(full_chunks);
+            self.tail = partial;
+        } else {
+            self.tail.truncate(keep % CHUNK_RECORDS);
+        }
+        self.commit = self.commit.min(from);
+    }
+
+    /// Moves the commit mark forward; it never moves back here.
+    pub fn commit_to(&mut self, commit: Offset) -> Result<bool, LogError> {
+        if commit > self.end() {
+            return Err(LogError::CommitPastEnd {
+                commit,
+                end: self.end(),
+            });
+        }
+        if commit > self.commit {
+            self.commit = commit;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(offset: Offset) -> Record {
+        Record {
+            offset,
+            epoch: 1,
+            payload: Payload::Command(ArithCommand::Add(offset as i64)),
+        }
+    }
+
+    fn log_of(len: u64) -> Log {
+        let mut log = Log::new();
+        for offset in 0..len {
+            log.append(record(offset)).unwrap();
+        }
+        log
+    }
+
+    #[test]
+    fn offsets_are_dense_from_zero() {
+        let log = log_of(200);
+        assert_eq!(log.end(), 200);
+        for (index, rec) in log.read_from(0).enumerate() {
+            assert_eq!(rec.offset, index as u64);
+        }
+        assert_eq!(log.read_from(150).count(), 50);
+        assert!(log.get(200).is_none());
+    }
+
+    #[test]
+    fn append_must_land_at_the_end() {
+        let mut log = log_of(3);
+        assert_eq!(
+            log.append(record(5)),
+            Err(LogError::NotAtEnd { offset: 5, end: 3 })
+        );
+        assert_eq!(
+            log.append(record(2)),
+            Err(LogError::NotAtEnd { offset: 2, end: 3 })
+        );
+        assert_eq!(log.end(), 3);
+    }
+
+    #[test]
+    fn clones_are_independent() {
+        let mut original = log_of(130);
+        let copy = original.clone();
+        original.truncate_from(10);
+        original.append(record(10)).unwrap();
+        assert_eq!(copy.end(), 130);
+        assert_eq!(copy.get(100), Some(&record(100)));
+        assert_eq!(original.end(), 11);
+    }
+
+    #[test]
+    fn truncate_inside_sealed_chunks_and_tail() {
+        for cut in [0, 1, 63, 64, 65, 127, 128, 129, 150, 199, 200, 250] {
+            let mut log = log_of(200);
+            log.truncate_from(cut);
+            let expect = cut.min(200);
+            assert_eq!(log.end(), expect, "cut at {cut}");
+            assert_eq!(log.read_from(0).count() as u64, expect);
+            log.append(record(expect)).unwrap();
+            assert_eq!(log.get(expect), Some(&record(expect)));
+        }
+    }
+
+    #[test]
+    fn commit_mark_moves_forward_and_follows_truncation() {
+        let mut log = log_of(10);
+        assert_eq!(log.commit_to(4), Ok(true));
+        assert_eq!(log.commit_to(2), Ok(false));
+        assert_eq!(log.commit_offset(), 4);
+        assert!(log.commit_to(11).is_err());
+        log.truncate_from(3);
+        assert_eq!(log.commit_offset(), 3);
+    }
+}

@@ -1,0 +1,27 @@
+//! The pure, deterministic simulation.
+//!
+//! Nothing in this module reads a clock, a global random source or a
+//! hash-ordered collection, and nothing here knows about the browser: the
+//! same scenario and inputs give the same trace natively and in wasm.
+
+pub mod ids;
+pub mod input;
+pub mod log;
+pub mod network;
+pub mod protocol;
+pub mod queue;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod service;
+pub mod timeline;
+pub mod trace;
+pub mod world;
+
+pub use ids::{ClientId, MsgId, NodeId, Offset, Tick};
+pub use input::Input;
+pub use log::{Log, Record};
+pub use scenario::{Scenario, ScenarioError};
+pub use timeline::{Action, Timeline};
+pub use trace::{TraceEvent, TraceKind};
+pub use world::World;

@@ -1,0 +1,91 @@
+//! Running a scenario to its end and summarising the result.
+
+use super::ids::{NodeId, Offset, Tick};
+use super::protocol::Role;
+use super::scenario::Scenario;
+use super::trace::TraceEvent;
+use super::world::World;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// One node at the end of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NodeReport {
+    pub id: NodeId,
+    pub role: Role,
+    pub up: bool,
+    /// The service's value; `None` on a node that does not run the service.
+    pub state: Option<i64>,
+    pub applied_offset: Offset,
+    pub log_end_offset: Offset,
+    pub commit_offset: Offset,
+}
+
+/// An invariant that did not hold (the checkers arrive with later issues).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    pub invariant: String,
+    pub step: u64,
+    pub tick: Tick,
+    pub nodes: Vec<NodeId>,
+    pub explanation: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RunReport {
+    pub scenario: String,
+    pub seed: u64,
+    /// 16 hex digits: a JSON number would lose bits in JavaScript.
+    pub trace_hash: String,
+    pub final_tick: Tick,
+    pub steps: u64,
+    pub trace_events: u64,
+    pub acknowledged_writes: usize,
+    pub replicas: Vec<NodeReport>,
+    pub violations: Vec<Violation>,
+}
+
+pub fn hash_hex(hash: u64) -> String {
+    format!("{hash:016x}")
+}
+
+impl RunReport {
+    pub fn of(world: &World) -> RunReport {
+        let scenario = world.scenario();
+        RunReport {
+            scenario: scenario.name.clone(),
+            seed: scenario.seed,
+            trace_hash: hash_hex(world.trace_hash()),
+            final_tick: world.tick(),
+            steps: world.step_count(),
+            trace_events: world.trace_len(),
+            acknowledged_writes: world.client_acks().len(),
+            replicas: world
+                .nodes()
+                .iter()
+                .map(|n| NodeReport {
+                    id: n.id,
+                    role: n.role(),
+                    up: n.up,
+                    state: (n.runs_service() && n.up).then_some(n.machine.value),
+                    applied_offset: n.machine.applied_offset,
+                    log_end_offset: n.log.end(),
+                    commit_offset: n.log.commit_offset(),
+                })
+                .collect(),
+            violations: Vec::new(),
+        }
+    }
+}
+
+/// Runs a scenario until `run_ticks`, handing every trace event to
+/// `on_event` as it happens, and returns the final world.
+pub fn run(scenario: Arc<Scenario>, mut on_event: impl FnMut(&TraceEvent)) -> World {
+    let limit = scenario.run_ticks;
+    let mut world = World::new(scenario);
+    while world.next_tick().is_some_and(|t| t <= limit) {
+        world.step();
+        world.last_events().iter().for_each(&mut on_event);
+    }
+    world
+}

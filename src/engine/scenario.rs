@@ -1,0 +1,192 @@
+//! Scenario files: seed, cluster, network, timed inputs and run length.
+//!
+//! Parsing is strict: an unknown field or a bad value is refused with a
+//! message that names the field (`inputs[2].node: …`), and nothing is run.
+
+use super::ids::{NodeId, Tick};
+use super::input::{Input, TimedInput};
+use super::network::{LatencyTicks, NetworkConfig};
+use super::protocol::{ProtocolKind, ProtocolParams};
+use super::service::ServiceKind;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub const MAX_REPLICAS: u8 = 9;
+pub const MAX_RUN_TICKS: Tick = 10_000_000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub seed: u64,
+    #[serde(default)]
+    pub protocol: ProtocolKind,
+    pub replicas: u8,
+    #[serde(default)]
+    pub service: ServiceKind,
+    #[serde(default)]
+    pub network: NetworkConfig,
+    #[serde(default)]
+    pub params: ProtocolParams,
+    #[serde(default)]
+    pub inputs: Vec<TimedInput>,
+    pub run_ticks: Tick,
+}
+
+/// A scenario that could not be used, and where the problem is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// Path of the offending field, such as `inputs[2].node`; empty when the
+    /// problem is the document as a whole.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+    ScenarioError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+impl Scenario {
+    /// Parses and validates a scenario document.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { String::new() } else { path };
+            invalid(field, e.into_inner().to_string())
+        })?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("scenarios always serialize")
+    }
+
+    /// Every node id of this scenario's cluster.
+    pub fn node_ids(&self) -> Vec<NodeId> {
+        self.protocol.cluster(self.replicas)
+    }
+
+    /// Checks what the types alone cannot.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        if self.replicas == 0 || self.replicas > MAX_REPLICAS {
+            return Err(invalid(
+                "replicas",
+                format!(
+                    "must be between 1 and {MAX_REPLICAS}, got {}",
+                    self.replicas
+                ),
+            ));
+        }
+        if self.run_ticks == 0 || self.run_ticks > MAX_RUN_TICKS {
+            return Err(invalid(
+                "run_ticks",
+                format!(
+                    "must be between 1 and {MAX_RUN_TICKS}, got {}",
+                    self.run_ticks
+                ),
+            ));
+        }
+        check_latency("network.latency_ticks", self.network.latency_ticks)?;
+        if self.params.retry_ticks == 0 {
+            return Err(invalid("params.retry_ticks", "must be at least 1"));
+        }
+        if self.params.max_batch_records == 0 {
+            return Err(invalid("params.max_batch_records", "must be at least 1"));
+        }
+        let nodes = self.node_ids();
+        let known = |field: String, node: NodeId| -> Result<(), ScenarioError> {
+            if nodes.contains(&node) {
+                Ok(())
+            } else {
+                let last = nodes.last().map_or(0, |n| n.0);
+                Err(invalid(
+                    field,
+                    format!(
+                        "node {} does not exist; this cluster has nodes 0 to {last}",
+                        node.0
+                    ),
+                ))
+            }
+        };
+        for (i, link) in self.network.links.iter().enumerate() {
+            known(format!("network.links[{i}].from"), link.from)?;
+            known(format!("network.links[{i}].to"), link.to)?;
+            if let Some(latency) = link.latency_ticks {
+                check_latency(&format!("network.links[{i}].latency_ticks"), latency)?;
+            }
+        }
+        for (i, timed) in self.inputs.iter().enumerate() {
+            if timed.tick > self.run_ticks {
+                return Err(invalid(
+                    format!("inputs[{i}].tick"),
+                    format!(
+                        "tick {} is after run_ticks ({})",
+                        timed.tick, self.run_ticks
+                    ),
+                ));
+            }
+            match &timed.input {
+                Input::Crash { node } | Input::Restart { node } | Input::Isolate { node } => {
+                    known(format!("inputs[{i}].node"), *node)?
+                }
+                Input::Partition { from, to, .. } => {
+                    for (side, list) in [("from", from), ("to", to)] {
+                        if list.is_empty() {
+                            return Err(invalid(
+                                format!("inputs[{i}].{side}"),
+                                "a partition side needs at least one node",
+                            ));
+                        }
+                        for (j, node) in list.iter().enumerate() {
+                            known(format!("inputs[{i}].{side}[{j}]"), *node)?;
+                        }
+                    }
+                }
+                Input::Write { .. } | Input::Heal => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_latency(field: &str, latency: LatencyTicks) -> Result<(), ScenarioError> {
+    if latency.min == 0 {
+        return Err(invalid(format!("{field}.min"), "must be at least 1 tick"));
+    }
+    if latency.min > latency.max {
+        return Err(invalid(
+            field,
+            format!(
+                "min ({}) is greater than max ({})",
+                latency.min, latency.max
+            ),
+        ));
+    }
+    if latency.max > 10_000 {
+        return Err(invalid(
+            format!("{field}.max"),
+            "must be at most 10000 ticks",
+        ));
+    }
+    Ok(())
+}

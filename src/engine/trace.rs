@@ -1,0 +1,190 @@
+//! The trace: what happened, step by step, and its hash.
+//!
+//! The hash chains a canonical encoding (serde JSON of each event, whose
+//! field order is fixed by the types) so two runs have the same hash exactly
+//! when they did the same things in the same order.
+
+use super::ids::{ClientId, MsgId, NodeId, Offset, Tick};
+use super::log::Payload;
+use super::service::ArithCommand;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// The network lost it (the link's drop probability).
+    Lost,
+    /// The link was cut by a partition.
+    Partitioned,
+    /// The destination node was down when it arrived.
+    NodeDown,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TraceKind {
+    /// A client's write reached a node.
+    Write {
+        node: NodeId,
+        client: ClientId,
+        command: ArithCommand,
+    },
+    /// A write reached a node that was down; nobody handled it.
+    RequestLost {
+        node: NodeId,
+        client: ClientId,
+    },
+    Send {
+        id: MsgId,
+        from: NodeId,
+        to: NodeId,
+        message: String,
+        deliver_tick: Tick,
+    },
+    Duplicate {
+        id: MsgId,
+        copy: MsgId,
+        deliver_tick: Tick,
+    },
+    Deliver {
+        id: MsgId,
+        from: NodeId,
+        to: NodeId,
+    },
+    Drop {
+        id: MsgId,
+        from: NodeId,
+        to: NodeId,
+        reason: DropReason,
+    },
+    Append {
+        node: NodeId,
+        offset: Offset,
+        epoch: u64,
+        payload: Payload,
+    },
+    Truncate {
+        node: NodeId,
+        from: Offset,
+    },
+    Commit {
+        node: NodeId,
+        offset: Offset,
+    },
+    Apply {
+        node: NodeId,
+        offset: Offset,
+        value: i64,
+    },
+    Reply {
+        node: NodeId,
+        client: ClientId,
+        offset: Offset,
+    },
+    Timer {
+        node: NodeId,
+    },
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
+    Cut {
+        from: NodeId,
+        to: NodeId,
+    },
+    Heal,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceEvent {
+    pub step: u64,
+    pub tick: Tick,
+    #[serde(flatten)]
+    pub kind: TraceKind,
+}
+
+/// Seed of the hash chain of an empty trace.
+pub const EMPTY_TRACE_HASH: u64 = 0x4c6f_676c_6162_0001;
+
+/// Extends a trace hash by one event.
+pub fn chain_hash(previous: u64, event: &TraceEvent) -> u64 {
+    let bytes = serde_json::to_vec(event).expect("trace events always serialize");
+    xxh3_64_with_seed(&bytes, previous)
+}
+
+impl fmt::Display for TraceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceKind::Write {
+                node,
+                client,
+                command,
+            } => {
+                write!(f, "{client} writes {command} to {node}")
+            }
+            TraceKind::RequestLost { node, client } => {
+                write!(f, "{client}'s write lost: {node} is down")
+            }
+            TraceKind::Send {
+                id,
+                from,
+                to,
+                message,
+                deliver_tick,
+            } => {
+                write!(
+                    f,
+                    "{from} sends {id} to {to}: {message} (arrives t{deliver_tick})"
+                )
+            }
+            TraceKind::Duplicate { id, copy, .. } => write!(f, "network duplicates {id} as {copy}"),
+            TraceKind::Deliver { id, from, to } => write!(f, "{to} receives {id} from {from}"),
+            TraceKind::Drop {
+                id,
+                from,
+                to,
+                reason,
+            } => {
+                let why = match reason {
+                    DropReason::Lost => "lost by the network",
+                    DropReason::Partitioned => "link is cut",
+                    DropReason::NodeDown => "receiver is down",
+                };
+                write!(f, "{id} {from}→{to} dropped: {why}")
+            }
+            TraceKind::Append {
+                node,
+                offset,
+                payload,
+                ..
+            } => {
+                write!(f, "{node} appends #{offset} {payload}")
+            }
+            TraceKind::Truncate { node, from } => write!(f, "{node} truncates from #{from}"),
+            TraceKind::Commit { node, offset } => write!(f, "{node} commits up to #{offset}"),
+            TraceKind::Apply {
+                node,
+                offset,
+                value,
+            } => {
+                write!(f, "{node} applies #{offset} → value {value}")
+            }
+            TraceKind::Reply {
+                node,
+                client,
+                offset,
+            } => {
+                write!(f, "{node} acks {client}: written at #{offset}")
+            }
+            TraceKind::Timer { node } => write!(f, "{node} timer fires"),
+            TraceKind::Crash { node } => write!(f, "{node} crashes"),
+            TraceKind::Restart { node } => write!(f, "{node} restarts"),
+            TraceKind::Cut { from, to } => write!(f, "link {from}→{to} cut"),
+            TraceKind::Heal => write!(f, "all links healed"),
+        }
+    }
+}

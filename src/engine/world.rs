@@ -1,0 +1,488 @@
+//! The world: nodes, network, event queue, clock and the one RNG.
+//!
+//! `step` pops the next event and runs it; `apply_input` carries out an
+//! input right now. Both count as one step and append to the trace. Nothing
+//! else changes a world, which is why a run can be replayed exactly.
+
+use super::ids::{ClientId, MsgId, NodeId, Offset, Tick};
+use super::input::Input;
+use super::log::{Log, Payload};
+use super::network::{InFlight, Network};
+use super::protocol::{ClientRequest, Ctx, Effect, Message, Out, Protocol, Role};
+use super::queue::{Event, EventQueue, QueueKey};
+use super::rng::SimRng;
+use super::scenario::Scenario;
+use super::service::Machine;
+use super::trace::{chain_hash, DropReason, TraceEvent, TraceKind, EMPTY_TRACE_HASH};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// One server: a durable log, and volatile state a crash throws away.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub id: NodeId,
+    pub up: bool,
+    pub log: Log,
+    pub machine: Machine,
+    protocol: Box<dyn Protocol>,
+    timer: Option<QueueKey>,
+}
+
+impl Node {
+    pub fn role(&self) -> Role {
+        self.protocol.role()
+    }
+
+    pub fn runs_service(&self) -> bool {
+        self.protocol.runs_service()
+    }
+}
+
+/// An acknowledgement a client received.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ClientAck {
+    pub client: ClientId,
+    pub node: NodeId,
+    pub offset: Offset,
+    pub tick: Tick,
+}
+
+#[derive(Clone, Debug)]
+pub struct World {
+    scenario: Arc<Scenario>,
+    tick: Tick,
+    step: u64,
+    nodes: Vec<Node>,
+    node_ids: Vec<NodeId>,
+    network: Network,
+    queue: EventQueue,
+    rng: SimRng,
+    client_acks: Vec<ClientAck>,
+    trace_hash: u64,
+    trace_len: u64,
+    /// The trace events of the most recent step only; callers that want the
+    /// whole trace collect these after each step.
+    last_events: Vec<TraceEvent>,
+}
+
+impl World {
+    /// A world at tick 0 with the scenario's timed inputs scheduled.
+    pub fn new(scenario: Arc<Scenario>) -> World {
+        let node_ids = scenario.protocol.cluster(scenario.replicas);
+        let nodes = node_ids
+            .iter()
+            .map(|&id| Node {
+                id,
+                up: true,
+                log: Log::new(),
+                machine: Machine::default(),
+                protocol: scenario.protocol.build(id),
+                timer: None,
+            })
+            .collect();
+        let mut queue = EventQueue::default();
+        for timed in &scenario.inputs {
+            queue.push(timed.tick, Event::Input(timed.input.clone()));
+        }
+        World {
+            rng: SimRng::new(scenario.seed),
+            scenario,
+            tick: 0,
+            step: 0,
+            nodes,
+            node_ids,
+            network: Network::default(),
+            queue,
+            client_acks: Vec::new(),
+            trace_hash: EMPTY_TRACE_HASH,
+            trace_len: 0,
+            last_events: Vec::new(),
+        }
+    }
+
+    pub fn scenario(&self) -> &Arc<Scenario> {
+        &self.scenario
+    }
+    pub fn tick(&self) -> Tick {
+        self.tick
+    }
+    /// Steps taken so far: events run plus inputs applied.
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(id.0 as usize)
+    }
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+    pub fn queue(&self) -> &EventQueue {
+        &self.queue
+    }
+    pub fn client_acks(&self) -> &[ClientAck] {
+        &self.client_acks
+    }
+    pub fn trace_hash(&self) -> u64 {
+        self.trace_hash
+    }
+    pub fn trace_len(&self) -> u64 {
+        self.trace_len
+    }
+    pub fn last_events(&self) -> &[TraceEvent] {
+        &self.last_events
+    }
+    /// When the next event is due, if any.
+    pub fn next_tick(&self) -> Option<Tick> {
+        self.queue.next_tick()
+    }
+
+    /// Runs the next event. False when nothing is scheduled.
+    pub fn step(&mut self) -> bool {
+        let Some((tick, event)) = self.queue.pop() else {
+            return false;
+        };
+        self.begin_step();
+        self.tick = tick;
+        match event {
+            Event::Deliver(id) => self.deliver(id),
+            Event::Timer(node) => self.fire_timer(node),
+            Event::Input(input) => self.carry_out_input(&input),
+        }
+        true
+    }
+
+    /// Runs every event due at or before `limit`.
+    pub fn run_until(&mut self, limit: Tick) {
+        while self.next_tick().is_some_and(|t| t <= limit) {
+            self.step();
+        }
+    }
+
+    /// Carries out an input now, as one step at the current tick.
+    pub fn apply_input(&mut self, input: &Input) {
+        self.begin_step();
+        self.carry_out_input(input);
+    }
+
+    fn begin_step(&mut self) {
+        self.step += 1;
+        self.last_events.clear();
+    }
+
+    fn record(&mut self, kind: TraceKind) {
+        let event = TraceEvent {
+            step: self.step,
+            tick: self.tick,
+            kind,
+        };
+        self.trace_hash = chain_hash(self.trace_hash, &event);
+        self.trace_len += 1;
+        self.last_events.push(event);
+    }
+
+    fn index(&self, node: NodeId) -> Option<usize> {
+        let index = node.0 as usize;
+        (index < self.nodes.len()).then_some(index)
+    }
+
+    fn carry_out_input(&mut self, input: &Input) {
+        match input {
+            Input::Write { client, command } => {
+                let node = self.scenario.protocol.write_target();
+                let request = ClientRequest {
+                    client: *client,
+                    command: *command,
+                };
+                if !self.is_up(node) {
+                    self.record(TraceKind::RequestLost {
+                        node,
+                        client: *client,
+                    });
+                    return;
+                }
+                self.record(TraceKind::Write {
+                    node,
+                    client: *client,
+                    command: *command,
+                });
+                self.run_handler(node, |p, ctx, out| p.on_client_request(ctx, request, out));
+            }
+            Input::Crash { node } => self.crash(*node),
+            Input::Restart { node } => self.restart(*node),
+            Input::Partition { from, to, one_way } => {
+                for &a in from {
+                    for &b in to.iter().filter(|&&b| b != a) {
+                        self.cut(a, b);
+                        if !one_way {
+                            self.cut(b, a);
+                        }
+                    }
+                }
+            }
+            Input::Isolate { node } => {
+                let others: Vec<NodeId> = self
+                    .node_ids
+                    .iter()
+                    .copied()
+                    .filter(|n| n != node)
+                    .collect();
+                for other in others {
+                    self.cut(*node, other);
+                    self.cut(other, *node);
+                }
+            }
+            Input::Heal => {
+                if self.network.heal() {
+                    self.record(TraceKind::Heal);
+                }
+            }
+        }
+    }
+
+    fn cut(&mut self, from: NodeId, to: NodeId) {
+        if self.network.cut(from, to) {
+            self.record(TraceKind::Cut { from, to });
+        }
+    }
+
+    pub fn is_up(&self, node: NodeId) -> bool {
+        self.node(node).is_some_and(|n| n.up)
+    }
+
+    fn crash(&mut self, node: NodeId) {
+        let Some(index) = self.index(node) else {
+            return;
+        };
+        if !self.nodes[index].up {
+            return;
+        }
+        let protocol = self.scenario.protocol.build(node);
+        let n = &mut self.nodes[index];
+        n.up = false;
+        n.machine = Machine::default();
+        n.protocol = protocol;
+        if let Some(key) = n.timer.take() {
+            self.queue.cancel(key);
+        }
+        self.record(TraceKind::Crash { node });
+    }
+
+    fn restart(&mut self, node: NodeId) {
+        let Some(index) = self.index(node) else {
+            return;
+        };
+        if self.nodes[index].up {
+            return;
+        }
+        self.nodes[index].up = true;
+        self.record(TraceKind::Restart { node });
+        self.run_handler(node, |p, ctx, out| p.on_restart(ctx, out));
+    }
+
+    fn fire_timer(&mut self, node: NodeId) {
+        let Some(index) = self.index(node) else {
+            return;
+        };
+        self.nodes[index].timer = None;
+        self.record(TraceKind::Timer { node });
+        self.run_handler(node, |p, ctx, out| p.on_timer(ctx, out));
+    }
+
+    fn deliver(&mut self, id: MsgId) {
+        let Some(msg) = self.network.land(id) else {
+            return;
+        };
+        let reason = if self.network.is_cut(msg.from, msg.to) {
+            Some(DropReason::Partitioned)
+        } else if !self.is_up(msg.to) {
+            Some(DropReason::NodeDown)
+        } else {
+            None
+        };
+        let (from, to) = (msg.from, msg.to);
+        if let Some(reason) = reason {
+            self.record(TraceKind::Drop {
+                id,
+                from,
+                to,
+                reason,
+            });
+            return;
+        }
+        self.record(TraceKind::Deliver { id, from, to });
+        let message = msg.message;
+        self.run_handler(to, |p, ctx, out| p.on_message(ctx, from, &message, out));
+    }
+
+    /// Runs one protocol handler on a live node and carries out its effects.
+    fn run_handler(
+        &mut self,
+        node: NodeId,
+        handler: impl FnOnce(&mut dyn Protocol, &Ctx, &mut Out),
+    ) {
+        let Some(index) = self.index(node) else {
+            return;
+        };
+        let mut out = Out::default();
+        {
+            let n = &mut self.nodes[index];
+            if !n.up {
+                return;
+            }
+            let ctx = Ctx {
+                me: node,
+                tick: self.tick,
+                log: &n.log,
+                machine: &n.machine,
+                nodes: &self.node_ids,
+                params: &self.scenario.params,
+            };
+            handler(n.protocol.as_mut(), &ctx, &mut out);
+        }
+        for effect in out.effects {
+            self.carry_out_effect(index, effect);
+        }
+    }
+
+    fn carry_out_effect(&mut self, index: usize, effect: Effect) {
+        let node = self.nodes[index].id;
+        match effect {
+            Effect::Send { to, message } => self.send(node, to, message),
+            Effect::Append(record) => {
+                if let Err(e) = self.nodes[index].log.append(record) {
+                    panic!("protocol bug on {node}: {e}");
+                }
+                self.record(TraceKind::Append {
+                    node,
+                    offset: record.offset,
+                    epoch: record.epoch,
+                    payload: record.payload,
+                });
+            }
+            Effect::Truncate { from } => {
+                self.nodes[index].log.truncate_from(from);
+                self.record(TraceKind::Truncate { node, from });
+            }
+            Effect::Commit { up_to } => match self.nodes[index].log.commit_to(up_to) {
+                Ok(true) => self.record(TraceKind::Commit {
+                    node,
+                    offset: up_to,
+                }),
+                Ok(false) => {}
+                Err(e) => panic!("protocol bug on {node}: {e}"),
+            },
+            Effect::Apply { up_to } => self.apply_log(index, up_to),
+            Effect::Reply { client, offset } => {
+                self.client_acks.push(ClientAck {
+                    client,
+                    node,
+                    offset,
+                    tick: self.tick,
+                });
+                self.record(TraceKind::Reply {
+                    node,
+                    client,
+                    offset,
+                });
+            }
+            Effect::SetTimer { after_ticks } => {
+                if let Some(key) = self.nodes[index].timer.take() {
+                    self.queue.cancel(key);
+                }
+                let key = self
+                    .queue
+                    .push(self.tick + after_ticks.max(1), Event::Timer(node));
+                self.nodes[index].timer = Some(key);
+            }
+        }
+    }
+
+    /// Feeds log records to the node's state machine, in offset order.
+    fn apply_log(&mut self, index: usize, up_to: Offset) {
+        let node = self.nodes[index].id;
+        loop {
+            let n = &mut self.nodes[index];
+            let offset = n.machine.applied_offset;
+            if offset >= up_to {
+                break;
+            }
+            let Some(record) = n.log.get(offset) else {
+                break;
+            };
+            let Payload::Command(command) = record.payload;
+            let value = n.machine.apply(command);
+            self.record(TraceKind::Apply {
+                node,
+                offset,
+                value,
+            });
+        }
+    }
+
+    /// Puts a message on the wire. Draws exactly four random numbers per
+    /// send whatever happens, so changing one link's settings never shifts
+    /// the random stream of everything after it.
+    fn send(&mut self, from: NodeId, to: NodeId, message: Message) {
+        let link = self.scenario.network.link(from, to);
+        let (min, max) = (link.latency_ticks.min, link.latency_ticks.max);
+        let lost = self.rng.chance(link.drop);
+        let duplicated = self.rng.chance(link.duplicate);
+        let latency = self.rng.range(min, max);
+        let copy_latency = self.rng.range(min, max);
+
+        let id = self.network.next_id();
+        let deliver_tick = self.tick + latency;
+        self.record(TraceKind::Send {
+            id,
+            from,
+            to,
+            message: message.to_string(),
+            deliver_tick,
+        });
+        if self.network.is_cut(from, to) {
+            self.record(TraceKind::Drop {
+                id,
+                from,
+                to,
+                reason: DropReason::Partitioned,
+            });
+            return;
+        }
+        if lost {
+            self.record(TraceKind::Drop {
+                id,
+                from,
+                to,
+                reason: DropReason::Lost,
+            });
+            return;
+        }
+        if duplicated {
+            let copy = self.network.next_id();
+            let copy_tick = self.tick + copy_latency;
+            self.record(TraceKind::Duplicate {
+                id,
+                copy,
+                deliver_tick: copy_tick,
+            });
+            self.launch(copy, from, to, message.clone(), copy_tick);
+        }
+        self.launch(id, from, to, message, deliver_tick);
+    }
+
+    fn launch(&mut self, id: MsgId, from: NodeId, to: NodeId, message: Message, at: Tick) {
+        let sent_tick = self.tick;
+        self.network.launch(InFlight {
+            id,
+            from,
+            to,
+            message,
+            sent_tick,
+            deliver_tick: at,
+        });
+        self.queue.push(at, Event::Deliver(id));
+    }
+}
