@@ -1,3 +1,19 @@
-//! The Yew front end (placeholder until the first page lands).
+//! The Yew front end: one component per file, each a pure view of engine
+//! state. Only `App` owns the timeline; every click becomes a timeline call
+//! so the run stays recorded and can be stepped back.
 
-pub fn start() {}
+mod app;
+mod controls;
+mod event_list;
+mod in_flight_list;
+mod node_card;
+mod status;
+mod view;
+mod write_form;
+
+pub use app::App;
+
+/// Renders the app into the document body.
+pub fn start() {
+    yew::Renderer::<App>::new().render();
+}

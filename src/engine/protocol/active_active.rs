@@ -5,9 +5,13 @@
 //! them at the same offsets and applies the *commands* itself, so replicas
 //! fed the same log in the same order reach the same value; a replica's
 //! whole progress is one number, its applied offset.
+//!
+//! Loss and reordering are repaired by offsets alone: a replica that sees a
+//! record beyond its log end asks for the gap (`Fetch`), and the sequencer
+//! re-sends to replicas whose acknowledged end lags on a retry timer.
 
 use super::{ClientRequest, Ctx, Effect, Message, Out, Protocol, Role};
-use crate::engine::ids::{NodeId, Offset};
+use crate::engine::ids::{NodeId, Offset, Tick};
 use crate::engine::log::{Payload, Record};
 use std::collections::BTreeMap;
 
@@ -24,10 +28,26 @@ pub fn build(node: NodeId) -> Box<dyn Protocol> {
     }
 }
 
+/// A batch of the log from `from`, at most `max_batch_records` long.
+fn replicate_from(ctx: &Ctx, from: Offset) -> Message {
+    let end = ctx.log.end();
+    let upto = end.min(from.saturating_add(ctx.params.max_batch_records));
+    Message::Replicate {
+        from_offset: from.min(end),
+        records: (from..upto)
+            .filter_map(|o| ctx.log.get(o).copied())
+            .collect(),
+        leader_end: end,
+        commit: ctx.log.commit_offset(),
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Sequencer {
-    /// What each replica has acknowledged; absent means "not heard from".
+    /// The highest log end each replica has reported; absent means "not
+    /// heard from since this sequencer (re)started".
     acked_end: BTreeMap<NodeId, Offset>,
+    timer_armed: bool,
 }
 
 impl Sequencer {
@@ -35,38 +55,31 @@ impl Sequencer {
         ctx.nodes.iter().copied().filter(|&n| n != ctx.me)
     }
 
-    fn replicate_from(ctx: &Ctx, from: Offset, end: Offset) -> Message {
-        let upto = end.min(from + ctx.params.max_batch_records);
-        Message::Replicate {
-            from_offset: from,
-            records: (from..upto)
-                .filter_map(|o| ctx.log.get(o).copied())
-                .collect(),
-            leader_end: end,
-            commit: end,
-        }
-    }
-
-    fn anyone_behind(&self, ctx: &Ctx, end: Offset) -> bool {
-        Self::replicas(ctx).any(|r| self.acked_end.get(&r).is_none_or(|&e| e < end))
-    }
-
-    /// Re-sends to every replica that is behind, and keeps retrying while
-    /// anyone is.
-    fn resend_to_laggards(&self, ctx: &Ctx, out: &mut Out) {
-        let end = ctx.log.end();
-        for replica in Self::replicas(ctx) {
-            match self.acked_end.get(&replica) {
-                Some(&acked) if acked >= end => {}
-                Some(&acked) => out.send(replica, Self::replicate_from(ctx, acked, end)),
-                // Unknown progress: an empty replicate asks the replica to say where it is.
-                None => out.send(replica, Self::replicate_from(ctx, end, end)),
-            }
-        }
-        if self.anyone_behind(ctx, end) {
+    fn arm_timer(&mut self, ctx: &Ctx, out: &mut Out) {
+        if !self.timer_armed {
+            self.timer_armed = true;
             out.push(Effect::SetTimer {
                 after_ticks: ctx.params.retry_ticks,
             });
+        }
+    }
+
+    /// Re-sends to every replica that is behind (an empty replicate asks a
+    /// replica we have not heard from to report), and retries while anyone is.
+    fn resend_to_laggards(&mut self, ctx: &Ctx, out: &mut Out) {
+        let end = ctx.log.end();
+        let mut anyone_behind = false;
+        for replica in Self::replicas(ctx) {
+            let from = match self.acked_end.get(&replica) {
+                Some(&acked) if acked >= end => continue,
+                Some(&acked) => acked,
+                None => end,
+            };
+            anyone_behind = true;
+            out.send(replica, replicate_from(ctx, from));
+        }
+        if anyone_behind {
+            self.arm_timer(ctx, out);
         }
     }
 }
@@ -95,7 +108,7 @@ impl Protocol for Sequencer {
             offset,
         });
         // Push just the new record; a replica that missed earlier ones sees
-        // the gap and asks for them (see `Replica::on_message`).
+        // the gap and fetches them.
         let message = Message::Replicate {
             from_offset: offset,
             records: vec![record],
@@ -105,25 +118,31 @@ impl Protocol for Sequencer {
         for replica in Self::replicas(ctx) {
             out.send(replica, message.clone());
         }
-        out.push(Effect::SetTimer {
-            after_ticks: ctx.params.retry_ticks,
-        });
+        self.arm_timer(ctx, out);
     }
 
     fn on_message(&mut self, ctx: &Ctx, from: NodeId, message: &Message, out: &mut Out) {
-        let Message::Ack { log_end } = *message else {
-            return;
-        };
-        // The latest report wins: a replica can report less than before
-        // (a late duplicate ack); the worst case is one redundant resend.
-        self.acked_end.insert(from, log_end);
-        let end = ctx.log.end();
-        if log_end < end {
-            out.send(from, Self::replicate_from(ctx, log_end, end));
+        match *message {
+            Message::Ack { log_end } => {
+                // Acks may arrive out of order; a replica's log never shrinks
+                // here, so the highest report is the truth.
+                let acked = self.acked_end.entry(from).or_insert(log_end);
+                *acked = (*acked).max(log_end);
+                if *acked < ctx.log.end() {
+                    self.arm_timer(ctx, out);
+                }
+            }
+            Message::Fetch { from_offset } => {
+                let acked = self.acked_end.entry(from).or_insert(from_offset);
+                *acked = (*acked).max(from_offset);
+                out.send(from, replicate_from(ctx, from_offset));
+            }
+            Message::Replicate { .. } => {}
         }
     }
 
     fn on_timer(&mut self, ctx: &Ctx, out: &mut Out) {
+        self.timer_armed = false;
         self.resend_to_laggards(ctx, out);
     }
 
@@ -140,12 +159,26 @@ impl Protocol for Sequencer {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct Replica;
+pub struct Replica {
+    /// The last gap we asked for and when, so a burst of out-of-order
+    /// records asks once per retry period instead of once per record.
+    last_fetch: Option<(Offset, Tick)>,
+}
 
 impl Replica {
-    fn catch_up(ctx: &Ctx, end: Offset, out: &mut Out) {
-        if ctx.machine.applied_offset < end {
-            out.push(Effect::Apply { up_to: end });
+    fn fetch(&mut self, ctx: &Ctx, from: NodeId, end: Offset, out: &mut Out) {
+        let recent = self.last_fetch.is_some_and(|(offset, tick)| {
+            offset == end && ctx.tick < tick + ctx.params.retry_ticks
+        });
+        if !recent {
+            self.last_fetch = Some((end, ctx.tick));
+            out.send(from, Message::Fetch { from_offset: end });
+        }
+    }
+
+    fn catch_up(ctx: &Ctx, up_to: Offset, out: &mut Out) {
+        if ctx.machine.applied_offset < up_to {
+            out.push(Effect::Apply { up_to });
         }
     }
 }
@@ -167,43 +200,43 @@ impl Protocol for Replica {
         let Message::Replicate {
             from_offset,
             records,
+            leader_end,
             commit,
-            ..
         } = message
         else {
             return;
         };
         let old_end = ctx.log.end();
-        let mut end = old_end;
-        if *from_offset > end {
-            // A gap: an earlier message was lost or is late. Ask from our end.
-            out.send(from, Message::Ack { log_end: end });
+        if *from_offset > old_end {
+            // A gap: an earlier message was lost or is still on its way.
+            self.fetch(ctx, from, old_end, out);
             return;
         }
+        let mut end = old_end;
         for record in records.iter().filter(|r| r.offset >= old_end) {
             out.push(Effect::Append(*record));
             end += 1;
         }
-        let committed = (*commit).min(end);
+        let committed = (*commit).min(end).max(ctx.log.commit_offset());
         if committed > ctx.log.commit_offset() {
             out.push(Effect::Commit { up_to: committed });
         }
-        Self::catch_up(ctx, committed.max(ctx.log.commit_offset()), out);
-        out.send(from, Message::Ack { log_end: end });
+        Self::catch_up(ctx, committed, out);
+        if end < *leader_end {
+            // Still behind after this batch: ask for the next one.
+            self.fetch(ctx, from, end, out);
+        } else {
+            out.send(from, Message::Ack { log_end: end });
+        }
     }
 
     fn on_timer(&mut self, _ctx: &Ctx, _out: &mut Out) {}
 
     fn on_restart(&mut self, ctx: &Ctx, out: &mut Out) {
         // Recovery is replay: rebuild the value from the durable log, then
-        // tell the sequencer where we are so it sends the rest.
+        // ask the sequencer for whatever came after it.
         Self::catch_up(ctx, ctx.log.commit_offset(), out);
-        out.send(
-            SEQUENCER,
-            Message::Ack {
-                log_end: ctx.log.end(),
-            },
-        );
+        self.fetch(ctx, SEQUENCER, ctx.log.end(), out);
     }
 
     fn clone_box(&self) -> Box<dyn Protocol> {

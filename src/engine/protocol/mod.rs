@@ -26,9 +26,11 @@ pub enum Message {
         leader_end: Offset,
         commit: Offset,
     },
-    /// Replica → leader: "my log ends at `log_end`"; doubles as a fetch
-    /// request for whatever comes after.
+    /// Replica → leader: "my log ends at `log_end`".
     Ack { log_end: Offset },
+    /// Replica → leader: "I am missing records from `from_offset` on"
+    /// (a gap was seen, or the replica has just restarted).
+    Fetch { from_offset: Offset },
 }
 
 impl fmt::Display for Message {
@@ -54,6 +56,7 @@ impl fmt::Display for Message {
                 }
             }
             Message::Ack { log_end } => write!(f, "ack end={log_end}"),
+            Message::Fetch { from_offset } => write!(f, "fetch from #{from_offset}"),
         }
     }
 }
