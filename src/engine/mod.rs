@@ -4,6 +4,7 @@
 //! hash-ordered collection, and nothing here knows about the browser: the
 //! same scenario and inputs give the same trace natively and in wasm.
 
+pub mod golden;
 pub mod ids;
 pub mod input;
 pub mod log;

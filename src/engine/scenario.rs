@@ -70,8 +70,16 @@ impl Scenario {
         let mut de = serde_json::Deserializer::from_str(text);
         let scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path == "." { String::new() } else { path };
-            invalid(field, e.into_inner().to_string())
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return invalid("", format!("not valid JSON: {inner}"));
+            }
+            let field = if path == "." || path == "?" {
+                String::new()
+            } else {
+                path
+            };
+            invalid(field, inner.to_string())
         })?;
         scenario.validate()?;
         Ok(scenario)

@@ -1,0 +1,202 @@
+//! The native runner, driven as a user would: example files and broken ones.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn loglab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loglab"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn scenario_path(name: &str) -> String {
+    format!("{}/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn temp_file(name: &str, text: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn run_reports_the_arithmetic_example() {
+    let out = loglab(&["run", &scenario_path("arithmetic")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["trace_hash"].as_str().unwrap().len(), 16);
+    assert!(report["steps"].as_u64().unwrap() > 10);
+    assert!(report["final_tick"].as_u64().unwrap() <= 40);
+    assert_eq!(report["violations"], Value::Array(vec![]));
+    let replicas = report["replicas"].as_array().unwrap();
+    assert_eq!(replicas.len(), 4);
+    assert_eq!(replicas[0]["role"], "sequencer");
+    for replica in &replicas[1..] {
+        assert_eq!(replica["role"], "replica");
+        assert_eq!(replica["state"], 6);
+        assert_eq!(replica["applied_offset"], 3);
+        assert_eq!(replica["log_end_offset"], 3);
+    }
+}
+
+#[test]
+fn every_example_runs_and_replicas_agree() {
+    for (name, _) in loglab::scenarios::BUNDLED {
+        let out = loglab(&["run", &scenario_path(name)]);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let states: Vec<&Value> = report["replicas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["role"] == "replica")
+            .map(|r| &r["state"])
+            .collect();
+        assert!(
+            states.windows(2).all(|w| w[0] == w[1]),
+            "{name}: replicas differ: {states:?}"
+        );
+    }
+}
+
+#[test]
+fn trace_flag_prints_json_lines_then_the_report() {
+    let out = loglab(&["run", &scenario_path("arithmetic"), "--trace"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (report, events) = lines.split_last().unwrap();
+    assert_eq!(
+        events.len() as u64,
+        report["trace_events"].as_u64().unwrap()
+    );
+    assert_eq!(events[0]["kind"], "write");
+    assert!(events
+        .iter()
+        .any(|e| e["kind"] == "apply" && e["value"] == 6));
+}
+
+#[test]
+fn sweep_summarises_many_seeds() {
+    let out = loglab(&["sweep", &scenario_path("lossy-network"), "--seeds", "0..50"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["runs"], 50);
+    assert_eq!(summary["distinct_trace_hashes"], 50);
+    assert_eq!(summary["violating_seeds"], Value::Array(vec![]));
+}
+
+#[test]
+fn bench_prints_a_rate() {
+    let out = loglab(&["bench", "--ticks", "200"]);
+    assert!(out.status.success());
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(result["events_per_second"].as_u64().unwrap() > 0);
+    assert!(result["steps"].as_u64().unwrap() > 200);
+}
+
+/// Each broken file: its text, and what the error must mention.
+const BROKEN: &[(&str, &str, &[&str])] = &[
+    (
+        "not-json.json",
+        "{ seed: 1",
+        &["not valid JSON", "line 1 column 3"],
+    ),
+    (
+        "unknown-field.json",
+        r#"{"seed":1,"replicas":3,"run_ticks":10,"colour":"red"}"#,
+        &["unknown field `colour`"],
+    ),
+    (
+        "missing-seed.json",
+        r#"{"replicas":3,"run_ticks":10}"#,
+        &["missing field `seed`"],
+    ),
+    (
+        "bad-ratio.json",
+        r#"{"seed":1,"replicas":3,"run_ticks":10,"network":{"drop":"2/1"}}"#,
+        &["network.drop", "at most 1/1"],
+    ),
+    (
+        "bad-command.json",
+        r#"{"seed":1,"replicas":3,"run_ticks":10,"inputs":[{"tick":1,"type":"write","command":"/2"}]}"#,
+        &["inputs[0]", "not an arithmetic command"],
+    ),
+    (
+        "bad-node.json",
+        r#"{"seed":1,"replicas":3,"run_ticks":10,"inputs":[{"tick":1,"type":"crash","node":7}]}"#,
+        &["inputs[0].node", "node 7 does not exist"],
+    ),
+    (
+        "late-input.json",
+        r#"{"seed":1,"replicas":3,"run_ticks":10,"inputs":[{"tick":11,"type":"heal"}]}"#,
+        &["inputs[0].tick", "after run_ticks"],
+    ),
+    (
+        "zero-replicas.json",
+        r#"{"seed":1,"replicas":0,"run_ticks":10}"#,
+        &["replicas", "between 1 and 9"],
+    ),
+    (
+        "bad-latency.json",
+        r#"{"seed":1,"replicas":3,"run_ticks":10,"network":{"latency_ticks":{"min":5,"max":2}}}"#,
+        &["network.latency_ticks", "greater than max"],
+    ),
+    (
+        "bad-type.json",
+        r#"{"seed":1,"replicas":3,"run_ticks":10,"inputs":[{"tick":1,"type":"explode"}]}"#,
+        &["inputs[0]", "unknown variant `explode`"],
+    ),
+    (
+        "bad-protocol.json",
+        r#"{"seed":1,"replicas":3,"run_ticks":10,"protocol":"paxos"}"#,
+        &["protocol", "unknown variant `paxos`"],
+    ),
+];
+
+#[test]
+fn bad_scenario_files_fail_clearly_without_panicking() {
+    for (name, text, expected) in BROKEN {
+        let path = temp_file(name, text);
+        let out = loglab(&["run", path.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(out.stdout.is_empty(), "{name}: printed a report anyway");
+        assert!(!stderr.contains("panicked"), "{name} panicked: {stderr}");
+        for needle in *expected {
+            assert!(
+                stderr.contains(needle),
+                "{name}: `{needle}` not in: {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn missing_file_and_bad_arguments_fail_clearly() {
+    let out = loglab(&["run", "/nonexistent/scenario.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/scenario.json"));
+    let out = loglab(&["sweep", &scenario_path("arithmetic"), "--seeds", "9..3"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
+}

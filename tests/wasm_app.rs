@@ -1,0 +1,253 @@
+//! Browser tests of the Yew app: mount it, click like a user, and compare
+//! the DOM with a timeline driven directly through the engine.
+//!
+//! Run: `cargo test --target wasm32-unknown-unknown --test wasm_app`
+//! (needs wasm-bindgen-test-runner and chromedriver, see .cargo/config.toml).
+
+#![cfg(target_arch = "wasm32")]
+
+use loglab::engine::{Input, NodeId, Timeline, World};
+use loglab::ui::App;
+use std::sync::Arc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, Event, EventInit, HtmlButtonElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Mounts a fresh app in its own div and waits for the first render.
+async fn mount() -> Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<App>::with_root(root.clone()).render();
+    yew::scheduler::flush().await;
+    root
+}
+
+fn engine() -> Timeline {
+    Timeline::new(Arc::new(loglab::scenarios::load("arithmetic").unwrap()))
+}
+
+fn find(root: &Element, selector: &str) -> Option<Element> {
+    root.query_selector(selector).unwrap()
+}
+
+fn text(root: &Element, selector: &str) -> String {
+    let element = find(root, selector).unwrap_or_else(|| panic!("no element matches {selector}"));
+    element.text_content().unwrap_or_default().trim().to_owned()
+}
+
+fn status(root: &Element) -> String {
+    text(root, "[role=status]")
+}
+
+/// The button a user (or screen reader) knows by `name`.
+fn button(root: &Element, name: &str) -> HtmlButtonElement {
+    let buttons = root.query_selector_all("button").unwrap();
+    (0..buttons.length())
+        .filter_map(|i| buttons.item(i)?.dyn_into::<HtmlButtonElement>().ok())
+        .find(|b| {
+            let label = b.get_attribute("aria-label");
+            label
+                .as_deref()
+                .unwrap_or(&b.text_content().unwrap_or_default())
+                .trim()
+                == name
+        })
+        .unwrap_or_else(|| panic!("no button named {name}"))
+}
+
+async fn click(root: &Element, name: &str) {
+    button(root, name).click();
+    yew::scheduler::flush().await;
+}
+
+async fn type_command(root: &Element, command: &str) {
+    let input: HtmlInputElement = find(root, "#command").unwrap().dyn_into().unwrap();
+    input.set_value(command);
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    input
+        .dispatch_event(&Event::new_with_event_init_dict("input", &init).unwrap())
+        .unwrap();
+    yew::scheduler::flush().await;
+}
+
+/// The commands in a node's log table, top to bottom.
+fn log_commands(root: &Element, node: &str) -> Vec<String> {
+    let cells = root
+        .query_selector_all(&format!("[data-testid=log-{node}] td.command"))
+        .unwrap();
+    (0..cells.length())
+        .map(|i| cells.item(i).unwrap().text_content().unwrap_or_default())
+        .collect()
+}
+
+/// Asserts the page shows exactly what the engine's world holds.
+fn assert_shows(root: &Element, world: &World) {
+    let expected = format!("Tick {} \u{b7} Step {}", world.tick(), world.step_count());
+    assert_eq!(status(root), expected);
+    for node in world.nodes() {
+        let id = node.id.to_string();
+        let commands: Vec<String> = node
+            .log
+            .read_from(0)
+            .map(|r| r.payload.to_string())
+            .collect();
+        assert_eq!(log_commands(root, &id), commands, "log of {id}");
+        let health = if node.up { "up" } else { "down" };
+        assert_eq!(text(root, &format!("[data-testid=health-{id}]")), health);
+        if node.runs_service() {
+            let value = text(root, &format!("[data-testid=value-{id}]"));
+            assert_eq!(value, node.machine.value.to_string(), "value of {id}");
+            let applied = text(root, &format!("[data-testid=applied-{id}]"));
+            assert_eq!(
+                applied,
+                node.machine.applied_offset.to_string(),
+                "applied offset of {id}"
+            );
+        }
+    }
+    let in_flight = root
+        .query_selector_all("[data-testid=in-flight] li")
+        .unwrap()
+        .length();
+    assert_eq!(in_flight as usize, world.network().in_flight().count());
+}
+
+fn nodes_html(root: &Element) -> String {
+    find(root, ".nodes").unwrap().inner_html()
+}
+
+#[wasm_bindgen_test]
+async fn step_and_back_follow_the_engine() {
+    let root = mount().await;
+    let mut expected = engine();
+    assert_eq!(status(&root), "Tick 0 \u{b7} Step 0");
+    assert_shows(&root, expected.world());
+    assert!(
+        button(&root, "Back").disabled(),
+        "Back is disabled at the start"
+    );
+    assert!(!button(&root, "Step").disabled());
+    let initial = nodes_html(&root);
+
+    click(&root, "Step").await;
+    assert!(expected.step());
+    assert_shows(&root, expected.world());
+    // Literal: the first event is the client's write of +1 to the sequencer,
+    // which replicates it to the three replicas.
+    assert_eq!(status(&root), "Tick 1 \u{b7} Step 1");
+    assert_eq!(log_commands(&root, "n0"), ["+1"]);
+    assert_eq!(
+        root.query_selector_all("[data-testid=in-flight] li")
+            .unwrap()
+            .length(),
+        3
+    );
+    assert!(!button(&root, "Back").disabled());
+
+    for _ in 0..3 {
+        click(&root, "Step").await;
+        assert!(expected.step());
+        assert_shows(&root, expected.world());
+    }
+    // Literal: at step 4 the first replicate message reaches n3.
+    assert_eq!(status(&root), "Tick 3 \u{b7} Step 4");
+    assert_eq!(text(&root, "[data-testid=value-n3]"), "1");
+    assert_eq!(text(&root, "[data-testid=applied-n3]"), "1");
+    assert_eq!(text(&root, "[data-testid=value-n1]"), "0");
+
+    click(&root, "Back").await;
+    assert_eq!(status(&root), "Tick 3 \u{b7} Step 3");
+    assert_eq!(text(&root, "[data-testid=value-n3]"), "0");
+
+    for _ in 0..3 {
+        click(&root, "Back").await;
+    }
+    assert_eq!(status(&root), "Tick 0 \u{b7} Step 0");
+    assert_eq!(
+        nodes_html(&root),
+        initial,
+        "back to the start restores every card"
+    );
+    assert!(button(&root, "Back").disabled());
+}
+
+#[wasm_bindgen_test]
+async fn reset_returns_to_the_start_and_step_redoes() {
+    let root = mount().await;
+    for _ in 0..5 {
+        click(&root, "Step").await;
+    }
+    assert_eq!(status(&root), "Tick 3 \u{b7} Step 5");
+    click(&root, "Reset").await;
+    assert_eq!(status(&root), "Tick 0 \u{b7} Step 0");
+    assert!(button(&root, "Reset").disabled());
+    click(&root, "Step").await;
+    assert_eq!(status(&root), "Tick 1 \u{b7} Step 1");
+}
+
+#[wasm_bindgen_test]
+async fn step_is_disabled_when_the_run_is_over() {
+    let root = mount().await;
+    let mut expected = engine();
+    while expected.step() {}
+    for _ in 0..expected.len() {
+        click(&root, "Step").await;
+    }
+    assert_shows(&root, expected.world());
+    assert!(button(&root, "Step").disabled());
+    assert!(button(&root, "Play").disabled());
+    // Every replica applied +1, +2, +3 in that order.
+    for replica in ["n1", "n2", "n3"] {
+        assert_eq!(text(&root, &format!("[data-testid=value-{replica}]")), "6");
+        assert_eq!(
+            text(&root, &format!("[data-testid=applied-{replica}]")),
+            "3"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_invalid_command_leaves_the_run_untouched() {
+    let root = mount().await;
+    type_command(&root, "double it").await;
+    click(&root, "Write").await;
+    let error = text(&root, "[data-testid=write-error]");
+    assert!(error.contains("not an arithmetic command"), "{error}");
+    assert_eq!(status(&root), "Tick 0 \u{b7} Step 0");
+    assert!(log_commands(&root, "n0").is_empty());
+
+    type_command(&root, "+5").await;
+    click(&root, "Write").await;
+    assert!(find(&root, "[data-testid=write-error]").is_none());
+    let mut expected = engine();
+    expected.input(Input::Write {
+        client: Default::default(),
+        command: "+5".parse().unwrap(),
+    });
+    assert_shows(&root, expected.world());
+    assert_eq!(status(&root), "Tick 0 \u{b7} Step 1");
+    assert_eq!(log_commands(&root, "n0"), ["+5"]);
+}
+
+#[wasm_bindgen_test]
+async fn crash_and_restart_are_recorded_inputs() {
+    let root = mount().await;
+    click(&root, "Crash n2").await;
+    let mut expected = engine();
+    expected.input(Input::Crash { node: NodeId(2) });
+    assert_shows(&root, expected.world());
+    assert_eq!(text(&root, "[data-testid=health-n2]"), "down");
+
+    click(&root, "Restart n2").await;
+    assert_eq!(text(&root, "[data-testid=health-n2]"), "up");
+    assert_eq!(status(&root), "Tick 0 \u{b7} Step 2");
+
+    click(&root, "Back").await;
+    click(&root, "Back").await;
+    assert_eq!(text(&root, "[data-testid=health-n2]"), "up");
+    assert_eq!(status(&root), "Tick 0 \u{b7} Step 0");
+}
