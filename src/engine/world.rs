@@ -288,7 +288,7 @@ impl World {
         };
         self.nodes[index].timer = None;
         self.record(TraceKind::Timer { node });
-        self.run_handler(node, |p, ctx, out| p.on_timer(ctx, out));
+        self.run_handler(node, |p, ctx, out| p.on_tick(ctx, out));
     }
 
     fn deliver(&mut self, id: MsgId) {

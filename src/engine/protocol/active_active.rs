@@ -141,7 +141,7 @@ impl Protocol for Sequencer {
         }
     }
 
-    fn on_timer(&mut self, ctx: &Ctx, out: &mut Out) {
+    fn on_tick(&mut self, ctx: &Ctx, out: &mut Out) {
         self.timer_armed = false;
         self.resend_to_laggards(ctx, out);
     }
@@ -230,7 +230,7 @@ impl Protocol for Replica {
         }
     }
 
-    fn on_timer(&mut self, _ctx: &Ctx, _out: &mut Out) {}
+    fn on_tick(&mut self, _ctx: &Ctx, _out: &mut Out) {}
 
     fn on_restart(&mut self, ctx: &Ctx, out: &mut Out) {
         // Recovery is replay: rebuild the value from the durable log, then
@@ -241,5 +241,226 @@ impl Protocol for Replica {
 
     fn clone_box(&self) -> Box<dyn Protocol> {
         Box::new(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ids::ClientId;
+    use crate::engine::log::Log;
+    use crate::engine::protocol::ProtocolParams;
+    use crate::engine::service::{ArithCommand, Machine};
+
+    const NODES: [NodeId; 3] = [NodeId(0), NodeId(1), NodeId(2)];
+
+    fn record(offset: Offset, command: &str) -> Record {
+        Record {
+            offset,
+            epoch: EPOCH,
+            payload: Payload::Command(command.parse().unwrap()),
+        }
+    }
+
+    fn log_of(commands: &[&str]) -> Log {
+        let mut log = Log::new();
+        for (i, c) in commands.iter().enumerate() {
+            log.append(record(i as Offset, c)).unwrap();
+        }
+        log
+    }
+
+    fn ctx<'a>(
+        me: NodeId,
+        log: &'a Log,
+        machine: &'a Machine,
+        params: &'a ProtocolParams,
+    ) -> Ctx<'a> {
+        Ctx {
+            me,
+            tick: 10,
+            log,
+            machine,
+            nodes: &NODES,
+            params,
+        }
+    }
+
+    #[test]
+    fn sequencer_appends_acks_and_pushes_a_client_command() {
+        let (log, machine, params) = (
+            log_of(&["+1"]),
+            Machine::default(),
+            ProtocolParams::default(),
+        );
+        let mut sequencer = Sequencer::default();
+        let mut out = Out::default();
+        let request = ClientRequest {
+            client: ClientId(4),
+            command: ArithCommand::Mul(2),
+        };
+        sequencer.on_client_request(&ctx(SEQUENCER, &log, &machine, &params), request, &mut out);
+        let new = record(1, "*2");
+        let push = Message::Replicate {
+            from_offset: 1,
+            records: vec![new],
+            leader_end: 2,
+            commit: 2,
+        };
+        assert_eq!(
+            out.effects,
+            vec![
+                Effect::Append(new),
+                Effect::Commit { up_to: 2 },
+                Effect::Reply {
+                    client: ClientId(4),
+                    offset: 1
+                },
+                Effect::Send {
+                    to: NodeId(1),
+                    message: push.clone()
+                },
+                Effect::Send {
+                    to: NodeId(2),
+                    message: push
+                },
+                Effect::SetTimer {
+                    after_ticks: params.retry_ticks
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn replica_appends_commits_applies_and_acks_in_order() {
+        let (log, machine, params) = (
+            log_of(&["+1"]),
+            Machine {
+                value: 1,
+                applied_offset: 1,
+            },
+            ProtocolParams::default(),
+        );
+        let mut replica = Replica::default();
+        let mut out = Out::default();
+        let message = Message::Replicate {
+            from_offset: 0,
+            records: vec![record(0, "+1"), record(1, "*2"), record(2, "+3")],
+            leader_end: 3,
+            commit: 3,
+        };
+        replica.on_message(
+            &ctx(NodeId(1), &log, &machine, &params),
+            SEQUENCER,
+            &message,
+            &mut out,
+        );
+        assert_eq!(
+            out.effects,
+            vec![
+                Effect::Append(record(1, "*2")),
+                Effect::Append(record(2, "+3")),
+                Effect::Commit { up_to: 3 },
+                Effect::Apply { up_to: 3 },
+                Effect::Send {
+                    to: SEQUENCER,
+                    message: Message::Ack { log_end: 3 }
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn replica_fetches_a_gap_once_per_retry_period() {
+        let (log, machine, params) = (
+            log_of(&["+1"]),
+            Machine::default(),
+            ProtocolParams::default(),
+        );
+        let mut replica = Replica::default();
+        let ahead = Message::Replicate {
+            from_offset: 3,
+            records: vec![record(3, "+4")],
+            leader_end: 4,
+            commit: 4,
+        };
+        let fetch = Effect::Send {
+            to: SEQUENCER,
+            message: Message::Fetch { from_offset: 1 },
+        };
+        let context = ctx(NodeId(2), &log, &machine, &params);
+        let mut out = Out::default();
+        replica.on_message(&context, SEQUENCER, &ahead, &mut out);
+        assert_eq!(out.effects, vec![fetch.clone()]);
+        let mut again = Out::default();
+        replica.on_message(&context, SEQUENCER, &ahead, &mut again);
+        assert_eq!(
+            again.effects,
+            vec![],
+            "a second gap message within the retry period must not ask again"
+        );
+        let later = Ctx {
+            tick: 10 + params.retry_ticks,
+            ..context
+        };
+        let mut retry = Out::default();
+        replica.on_message(&later, SEQUENCER, &ahead, &mut retry);
+        assert_eq!(retry.effects, vec![fetch]);
+    }
+
+    #[test]
+    fn sequencer_answers_a_fetch_with_a_bounded_batch() {
+        let commands: Vec<String> = (0..20).map(|i| format!("+{i}")).collect();
+        let refs: Vec<&str> = commands.iter().map(String::as_str).collect();
+        let log = log_of(&refs);
+        let (machine, params) = (
+            Machine::default(),
+            ProtocolParams {
+                retry_ticks: 5,
+                max_batch_records: 4,
+            },
+        );
+        let mut sequencer = Sequencer::default();
+        let mut out = Out::default();
+        let fetch = Message::Fetch { from_offset: 6 };
+        sequencer.on_message(
+            &ctx(SEQUENCER, &log, &machine, &params),
+            NodeId(2),
+            &fetch,
+            &mut out,
+        );
+        let batch: Vec<Record> = (6..10).map(|o| *log.get(o).unwrap()).collect();
+        assert_eq!(
+            out.effects,
+            vec![Effect::Send {
+                to: NodeId(2),
+                message: Message::Replicate {
+                    from_offset: 6,
+                    records: batch,
+                    leader_end: 20,
+                    commit: 0
+                },
+            }]
+        );
+    }
+
+    #[test]
+    fn restarted_replica_replays_its_log_then_fetches() {
+        let mut log = log_of(&["+1", "+2", "+3"]);
+        log.commit_to(2).unwrap();
+        let (machine, params) = (Machine::default(), ProtocolParams::default());
+        let mut replica = Replica::default();
+        let mut out = Out::default();
+        replica.on_restart(&ctx(NodeId(1), &log, &machine, &params), &mut out);
+        assert_eq!(
+            out.effects,
+            vec![
+                Effect::Apply { up_to: 2 },
+                Effect::Send {
+                    to: SEQUENCER,
+                    message: Message::Fetch { from_offset: 3 }
+                },
+            ]
+        );
     }
 }

@@ -96,7 +96,7 @@ pub enum Effect {
         client: ClientId,
         offset: Offset,
     },
-    /// Call `on_timer` after this many ticks, replacing any pending timer.
+    /// Call `on_tick` after this many ticks, replacing any pending timer.
     SetTimer {
         after_ticks: Tick,
     },
@@ -174,7 +174,7 @@ pub trait Protocol: fmt::Debug {
     fn runs_service(&self) -> bool;
     fn on_client_request(&mut self, ctx: &Ctx, request: ClientRequest, out: &mut Out);
     fn on_message(&mut self, ctx: &Ctx, from: NodeId, message: &Message, out: &mut Out);
-    fn on_timer(&mut self, ctx: &Ctx, out: &mut Out);
+    fn on_tick(&mut self, ctx: &Ctx, out: &mut Out);
     /// Called when the node comes back after a crash with only its log.
     fn on_restart(&mut self, ctx: &Ctx, out: &mut Out);
     fn clone_box(&self) -> Box<dyn Protocol>;
