@@ -1,4 +1,5 @@
 //! The native runner, driven as a user would: example files and broken ones.
+#![cfg(not(target_arch = "wasm32"))]
 
 use serde_json::Value;
 use std::path::PathBuf;

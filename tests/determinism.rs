@@ -1,5 +1,6 @@
 //! Same inputs, same trace; different seed, different trace; keyframed
 //! seeking lands on exactly the world a straight replay reaches.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

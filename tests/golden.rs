@@ -2,6 +2,7 @@
 //! wasm test `wasm_determinism.rs` recomputes them in Chromium.
 //! Regenerate after an intended behaviour change with
 //! `UPDATE_GOLDEN=1 cargo test --test golden`.
+#![cfg(not(target_arch = "wasm32"))]
 
 use loglab::engine::golden::trace_hashes;
 use loglab::scenarios::BUNDLED;

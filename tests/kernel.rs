@@ -1,4 +1,5 @@
 //! The simulation kernel: event order, network faults, crashes, replication.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
