@@ -178,6 +178,11 @@ fn replicas_converge_despite_loss_duplication_and_reordering() {
             "inputs": writes(&["+1", "*2", "+3", "*5", "-4", "set 10", "*3", "+7"]),
             "run_ticks": 600
         })));
+        assert!(
+            world.violations().is_empty(),
+            "seed {seed}: {:?}",
+            world.violations()
+        );
         for node in world.nodes().iter().filter(|n| n.runs_service()) {
             assert_eq!(
                 (node.machine.value, node.machine.applied_offset),

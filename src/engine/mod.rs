@@ -4,6 +4,7 @@
 //! hash-ordered collection, and nothing here knows about the browser: the
 //! same scenario and inputs give the same trace natively and in wasm.
 
+pub mod check;
 pub mod golden;
 pub mod ids;
 pub mod input;
@@ -26,3 +27,14 @@ pub use scenario::{Scenario, ScenarioError};
 pub use timeline::{Action, Timeline};
 pub use trace::{TraceEvent, TraceKind};
 pub use world::World;
+
+/// Scenarios the engine's own unit tests use.
+#[cfg(test)]
+pub(crate) mod scenarios_for_tests {
+    use super::Scenario;
+    use std::sync::Arc;
+
+    pub fn arithmetic() -> Arc<Scenario> {
+        Arc::new(crate::scenarios::load("arithmetic").expect("bundled scenario parses"))
+    }
+}

@@ -1,5 +1,6 @@
 //! Running a scenario to its end and summarising the result.
 
+use super::check::Violation;
 use super::ids::{NodeId, Offset, Tick};
 use super::protocol::Role;
 use super::scenario::Scenario;
@@ -19,16 +20,6 @@ pub struct NodeReport {
     pub applied_offset: Offset,
     pub log_end_offset: Offset,
     pub commit_offset: Offset,
-}
-
-/// An invariant that did not hold (the checkers arrive with later issues).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Violation {
-    pub invariant: String,
-    pub step: u64,
-    pub tick: Tick,
-    pub nodes: Vec<NodeId>,
-    pub explanation: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -73,7 +64,7 @@ impl RunReport {
                     commit_offset: n.log.commit_offset(),
                 })
                 .collect(),
-            violations: Vec::new(),
+            violations: world.violations().to_vec(),
         }
     }
 }

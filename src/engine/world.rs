@@ -4,6 +4,7 @@
 //! input right now. Both count as one step and append to the trace. Nothing
 //! else changes a world, which is why a run can be replayed exactly.
 
+use super::check::{Checkers, Violation};
 use super::ids::{ClientId, MsgId, NodeId, Offset, Tick};
 use super::input::Input;
 use super::log::{Log, Payload};
@@ -63,6 +64,7 @@ pub struct World {
     /// The trace events of the most recent step only; callers that want the
     /// whole trace collect these after each step.
     last_events: Vec<TraceEvent>,
+    checkers: Checkers,
 }
 
 impl World {
@@ -97,6 +99,7 @@ impl World {
             trace_hash: EMPTY_TRACE_HASH,
             trace_len: 0,
             last_events: Vec::new(),
+            checkers: Checkers::default(),
         }
     }
 
@@ -134,9 +137,19 @@ impl World {
     pub fn last_events(&self) -> &[TraceEvent] {
         &self.last_events
     }
+    /// Invariant violations found so far, in the order they began.
+    pub fn violations(&self) -> &[Violation] {
+        self.checkers.violations()
+    }
     /// When the next event is due, if any.
     pub fn next_tick(&self) -> Option<Tick> {
         self.queue.next_tick()
+    }
+
+    /// Direct access for checker tests that plant a fault by hand.
+    #[cfg(test)]
+    pub(crate) fn nodes_mut(&mut self) -> &mut [Node] {
+        &mut self.nodes
     }
 
     /// Runs the next event. False when nothing is scheduled.
@@ -151,6 +164,7 @@ impl World {
             Event::Timer(node) => self.fire_timer(node),
             Event::Input(input) => self.carry_out_input(&input),
         }
+        self.end_step();
         true
     }
 
@@ -165,11 +179,19 @@ impl World {
     pub fn apply_input(&mut self, input: &Input) {
         self.begin_step();
         self.carry_out_input(input);
+        self.end_step();
     }
 
     fn begin_step(&mut self) {
         self.step += 1;
         self.last_events.clear();
+    }
+
+    /// Lets the checkers look at the finished step; they only observe.
+    fn end_step(&mut self) {
+        let mut checkers = std::mem::take(&mut self.checkers);
+        checkers.observe(self, &self.last_events);
+        self.checkers = checkers;
     }
 
     fn record(&mut self, kind: TraceKind) {

@@ -47,20 +47,32 @@ fn machine(node: &NodeView) -> Html {
             .iter()
             .filter(|r| r.state != RecordState::Pending)
             .count();
+        let summary = match node.records.len() {
+            0 => String::new(),
+            total => format!("{committed} of {total} committed."),
+        };
         return html! {
             <p class="machine note">
-                { "Orders commands into the log; runs no service. " }
-                { format!("{committed} of {} committed.", node.records.len()) }
+                { "Orders commands into the log; runs no service. " }{ summary }
             </p>
         };
     }
     html! {
-        <p class="machine">
-            <span class="value">{"value "}
-                <strong data-testid={format!("value-{id}")}>{ node.value }</strong></span>
-            <span class="applied">{"applied offset "}
-                <strong data-testid={format!("applied-{id}")}>{ node.applied_offset }</strong></span>
-        </p>
+        <>
+            <p class="machine">
+                <span>{"value "}
+                    <strong data-testid={format!("value-{id}")}>{ node.value }</strong></span>
+                <span>{"applied offset "}
+                    <strong data-testid={format!("applied-{id}")}>{ node.applied_offset }</strong></span>
+            </p>
+            if !node.up {
+                // Why the numbers read 0: the state machine is volatile.
+                <p class="note crash-note">
+                    {"Crashed: its state machine is gone, its log on disk is kept. \
+                      Restart replays the log."}
+                </p>
+            }
+        </>
     }
 }
 

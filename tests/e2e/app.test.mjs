@@ -197,3 +197,22 @@ test('The page fits a phone screen', async () => {
   await ui.page.screenshot({ path: path.join(ARTIFACTS, 'phone-step4.png'), fullPage: true });
   await close(ui);
 });
+
+test('A bad command is refused inline; a crash is a recorded step', async () => {
+  const ui = await open(DESKTOP);
+  await ui.page.getByLabel('Command for the sequencer').fill('double it');
+  await ui.button('Write').click();
+  await ui.testId('write-error').waitFor();
+  assert.match(await ui.testId('write-error').textContent(), /not an arithmetic command/);
+  await expectText(ui.status, 'Tick 0 · Step 0');
+
+  await ui.button('Crash n2').click();
+  await expectText(ui.status, 'Tick 0 · Step 1');
+  await expectText(ui.testId('health-n2'), 'down');
+  await ui.page.screenshot({ path: path.join(ARTIFACTS, 'desktop-crash.png'), fullPage: true });
+
+  await ui.button('Back').click();
+  await expectText(ui.status, 'Tick 0 · Step 0');
+  await expectText(ui.testId('health-n2'), 'up');
+  await close(ui);
+});

@@ -1,0 +1,255 @@
+//! Invariant checkers. They look at the world after every step and never
+//! change it, so the same checks run in the browser, the CLI and the tests
+//! without touching the outcome they judge.
+
+use super::ids::{NodeId, Offset, Tick};
+use super::trace::{TraceEvent, TraceKind};
+use super::world::World;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// An invariant that did not hold, said so a student can follow it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    pub invariant: &'static str,
+    pub step: u64,
+    pub tick: Tick,
+    pub nodes: Vec<NodeId>,
+    pub explanation: String,
+}
+
+pub const SAME_OFFSET_SAME_STATE: &str = "same-offset-same-state";
+pub const COMMITTED_LOGS_AGREE: &str = "committed-logs-agree";
+pub const APPLIED_NEVER_DECREASES: &str = "applied-offset-never-decreases";
+
+#[derive(Clone, Debug, Default)]
+pub struct Checkers {
+    /// Applied offset of each node after the previous step.
+    last_applied: Vec<Offset>,
+    found: Vec<Violation>,
+    /// (invariant, nodes) already reported: a lasting divergence is
+    /// reported once, at the step where it began.
+    reported: BTreeSet<(&'static str, Vec<NodeId>)>,
+}
+
+impl Checkers {
+    pub fn violations(&self) -> &[Violation] {
+        &self.found
+    }
+
+    /// Checks the world as it is after a step whose trace events are `events`.
+    pub fn observe(&mut self, world: &World, events: &[TraceEvent]) {
+        // Values change only when records are applied (or a node restarts).
+        if events
+            .iter()
+            .any(|e| matches!(e.kind, TraceKind::Apply { .. } | TraceKind::Restart { .. }))
+        {
+            self.same_offset_same_state(world);
+        }
+        self.committed_logs_agree(world, events);
+        self.applied_never_decreases(world, events);
+    }
+
+    fn report(
+        &mut self,
+        world: &World,
+        invariant: &'static str,
+        nodes: Vec<NodeId>,
+        explanation: String,
+    ) {
+        if self.reported.insert((invariant, nodes.clone())) {
+            self.found.push(Violation {
+                invariant,
+                step: world.step_count(),
+                tick: world.tick(),
+                nodes,
+                explanation,
+            });
+        }
+    }
+
+    /// Deterministic replicas fed the same prefix of the log must hold the
+    /// same state: equal applied offsets mean equal values.
+    fn same_offset_same_state(&mut self, world: &World) {
+        let replicas: Vec<_> = world
+            .nodes()
+            .iter()
+            .filter(|n| n.up && n.runs_service())
+            .collect();
+        for (i, a) in replicas.iter().enumerate() {
+            for b in &replicas[i + 1..] {
+                let (applied, va, vb) =
+                    (a.machine.applied_offset, a.machine.value, b.machine.value);
+                if applied == b.machine.applied_offset && va != vb {
+                    let explanation = format!(
+                        "{} and {} have both applied {applied} records yet hold {va} and {vb}: \
+                         the same log in the same order must give the same state",
+                        a.id, b.id
+                    );
+                    self.report(world, SAME_OFFSET_SAME_STATE, vec![a.id, b.id], explanation);
+                }
+            }
+        }
+    }
+
+    /// Once an offset is committed anywhere, every node that has that
+    /// offset committed holds the very same record there.
+    fn committed_logs_agree(&mut self, world: &World, events: &[TraceEvent]) {
+        let touched = events.iter().filter_map(|e| match e.kind {
+            TraceKind::Append { node, offset, .. } => Some((node, offset)),
+            TraceKind::Commit { node, offset } if offset > 0 => Some((node, offset - 1)),
+            _ => None,
+        });
+        for (node, offset) in touched {
+            let Some(mine) = world.node(node).and_then(|n| n.log.get(offset)).copied() else {
+                continue;
+            };
+            for other in world.nodes().iter().filter(|o| o.id != node) {
+                if offset >= other.log.commit_offset() {
+                    continue;
+                }
+                let Some(theirs) = other.log.get(offset) else {
+                    continue;
+                };
+                if *theirs != mine {
+                    let explanation = format!(
+                        "offset {offset} is committed on {} as {} but {} holds {} there: \
+                         a committed record must be the same everywhere",
+                        other.id, theirs.payload, node, mine.payload
+                    );
+                    let mut nodes = vec![node, other.id];
+                    nodes.sort();
+                    self.report(world, COMMITTED_LOGS_AGREE, nodes, explanation);
+                }
+            }
+        }
+    }
+
+    /// A replica's progress is one number that only grows; it may restart
+    /// from zero only when a crash wiped its memory, or drop back to a
+    /// recorded truncation point.
+    fn applied_never_decreases(&mut self, world: &World, events: &[TraceEvent]) {
+        let excused = |id: NodeId| {
+            events.iter().any(|e| match e.kind {
+                TraceKind::Crash { node } | TraceKind::Truncate { node, .. } => node == id,
+                _ => false,
+            })
+        };
+        self.last_applied.resize(world.nodes().len(), 0);
+        for (index, node) in world.nodes().iter().enumerate() {
+            let before = self.last_applied[index];
+            let now = node.machine.applied_offset;
+            if now < before && !excused(node.id) {
+                let explanation = format!(
+                    "{}'s applied offset went back from {before} to {now} with no crash or truncation",
+                    node.id
+                );
+                self.report(world, APPLIED_NEVER_DECREASES, vec![node.id], explanation);
+            }
+            self.last_applied[index] = now;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::log::{Log, Payload, Record};
+    use crate::engine::{report, scenarios_for_tests::arithmetic};
+
+    fn finished_world() -> World {
+        let world = report::run(arithmetic(), |_| {});
+        assert!(world.violations().is_empty(), "{:?}", world.violations());
+        world
+    }
+
+    fn event(world: &World, kind: TraceKind) -> TraceEvent {
+        TraceEvent {
+            step: world.step_count(),
+            tick: world.tick(),
+            kind,
+        }
+    }
+
+    #[test]
+    fn diverging_values_at_equal_offsets_are_caught() {
+        let mut world = finished_world();
+        world.nodes_mut()[2].machine.value = 7;
+        let apply = event(
+            &world,
+            TraceKind::Apply {
+                node: NodeId(2),
+                offset: 2,
+                value: 7,
+            },
+        );
+        let mut checkers = Checkers::default();
+        checkers.observe(&world, &[apply]);
+        let found = checkers.violations();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].invariant, SAME_OFFSET_SAME_STATE);
+        assert_eq!(found[0].nodes, [NodeId(1), NodeId(2)]);
+        assert!(found[0]
+            .explanation
+            .contains("applied 3 records yet hold 6 and 7"));
+        // A lasting divergence is reported once.
+        checkers.observe(
+            &world,
+            &[event(&world, TraceKind::Restart { node: NodeId(2) })],
+        );
+        assert_eq!(checkers.violations().len(), 2);
+    }
+
+    #[test]
+    fn a_committed_record_that_differs_is_caught() {
+        let mut world = finished_world();
+        let mut forged = Log::new();
+        for offset in 0..3 {
+            let command = if offset == 1 { "*9" } else { "+1" };
+            let payload = Payload::Command(command.parse().unwrap());
+            forged
+                .append(Record {
+                    offset,
+                    epoch: 1,
+                    payload,
+                })
+                .unwrap();
+        }
+        world.nodes_mut()[3].log = forged;
+        let append = event(
+            &world,
+            TraceKind::Append {
+                node: NodeId(3),
+                offset: 1,
+                epoch: 1,
+                payload: Payload::Command("*9".parse().unwrap()),
+            },
+        );
+        let mut checkers = Checkers::default();
+        checkers.observe(&world, &[append]);
+        let found = checkers.violations();
+        assert!(!found.is_empty());
+        assert!(found.iter().all(|v| v.invariant == COMMITTED_LOGS_AGREE));
+        assert!(found[0]
+            .explanation
+            .contains("offset 1 is committed on n0 as +2 but n3 holds *9"));
+    }
+
+    #[test]
+    fn applied_offset_going_back_is_caught_unless_a_crash_explains_it() {
+        let mut world = finished_world();
+        let mut checkers = Checkers::default();
+        checkers.observe(&world, &[]);
+        world.nodes_mut()[1].machine.applied_offset = 1;
+        let mut crashed = checkers.clone();
+        crashed.observe(
+            &world,
+            &[event(&world, TraceKind::Crash { node: NodeId(1) })],
+        );
+        assert!(crashed.violations().is_empty());
+        checkers.observe(&world, &[]);
+        assert_eq!(checkers.violations().len(), 1);
+        assert_eq!(checkers.violations()[0].invariant, APPLIED_NEVER_DECREASES);
+        assert_eq!(checkers.violations()[0].nodes, [NodeId(1)]);
+    }
+}
