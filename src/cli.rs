@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use loglab::engine::report::{self, RunReport};
-use loglab::engine::Scenario;
+use loglab::engine::{Scenario, Timeline};
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -182,6 +182,49 @@ struct BenchResult {
     steps_per_second: u64,
     events_per_second: u64,
     trace_hash: String,
+    timeline: TimelineBench,
+}
+
+/// How fast the browser's Back and seek are on the same run.
+#[derive(serde::Serialize)]
+struct TimelineBench {
+    record_seconds: f64,
+    keyframes: usize,
+    seeks: u32,
+    seek_avg_micros: u64,
+    back_avg_micros: u64,
+}
+
+fn bench_timeline(scenario: Arc<Scenario>) -> TimelineBench {
+    let started = Instant::now();
+    let mut timeline = Timeline::new(scenario);
+    while timeline.step() {}
+    let record_seconds = started.elapsed().as_secs_f64();
+    let len = timeline.len() as u64;
+    let seeks = 200u32;
+    // A fixed pseudo-random walk over the run, so every bench seeks alike.
+    let mut position = 0x9e37_79b9_7f4a_7c15_u64;
+    let started = Instant::now();
+    for _ in 0..seeks {
+        position = position
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        timeline.seek(((position >> 33) % len) as usize);
+    }
+    let seek_avg_micros = started.elapsed().as_micros() as u64 / u64::from(seeks);
+    timeline.seek(timeline.len());
+    let started = Instant::now();
+    for _ in 0..seeks {
+        timeline.back();
+    }
+    let back_avg_micros = started.elapsed().as_micros() as u64 / u64::from(seeks);
+    TimelineBench {
+        record_seconds,
+        keyframes: timeline.keyframe_count(),
+        seeks,
+        seek_avg_micros,
+        back_avg_micros,
+    }
 }
 
 /// The fixed benchmark workload: five replicas, a lossy network and one
@@ -207,7 +250,7 @@ pub fn bench_scenario(ticks: u64) -> Scenario {
 fn bench(ticks: u64) -> Result<(), String> {
     let scenario = Arc::new(bench_scenario(ticks));
     let started = Instant::now();
-    let world = report::run(scenario, |_| {});
+    let world = report::run(scenario.clone(), |_| {});
     let seconds = started.elapsed().as_secs_f64();
     let per_second = |n: u64| (n as f64 / seconds) as u64;
     print_json(
@@ -219,6 +262,7 @@ fn bench(ticks: u64) -> Result<(), String> {
             steps_per_second: per_second(world.step_count()),
             events_per_second: per_second(world.trace_len()),
             trace_hash: report::hash_hex(world.trace_hash()),
+            timeline: bench_timeline(scenario),
         },
         true,
     )

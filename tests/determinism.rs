@@ -120,7 +120,7 @@ proptest! {
             for action in &timeline.actions()[..timeline.position()] {
                 match action {
                     loglab::engine::Action::Step => { straight.step(); }
-                    loglab::engine::Action::Input(input) => straight.apply_input(input),
+                    loglab::engine::Action::Input(timed) => straight.apply_input(&timed.input),
                 }
             }
             prop_assert_eq!(fingerprint(timeline.world()), fingerprint(&straight));

@@ -259,3 +259,29 @@ fn writes_to_a_crashed_sequencer_are_lost_and_unacknowledged() {
     assert_eq!(world.client_acks().len(), 1);
     assert!(world.nodes()[1..].iter().all(|n| n.machine.value == 2));
 }
+
+#[test]
+fn inputs_run_in_tick_order_whatever_order_the_file_lists_them() {
+    let write =
+        |tick: u64, command: &str| json!({ "tick": tick, "type": "write", "command": command });
+    let sorted = vec![
+        write(1, "+1"),
+        write(3, "*2"),
+        write(3, "+5"),
+        write(6, "-1"),
+    ];
+    let shuffled = vec![
+        write(6, "-1"),
+        write(3, "*2"),
+        write(1, "+1"),
+        write(3, "+5"),
+    ];
+    let (a, _) = run_with_trace(scenario(base(sorted, 60)));
+    let (b, _) = run_with_trace(scenario(base(shuffled, 60)));
+    assert_eq!(a.trace_hash(), b.trace_hash());
+    assert_eq!(
+        b.node(NodeId(1)).unwrap().machine.value,
+        8,
+        "(1*2)+5-1: same-tick inputs keep file order"
+    );
+}

@@ -1,14 +1,13 @@
 //! The append-only log: totally ordered records with dense offsets.
 //!
-//! Records live in sealed chunks shared through `Arc`, plus a small mutable
-//! tail, so cloning a log (as every timeline keyframe does) copies a few
-//! pointers instead of every record.
+//! Records are kept in a [`Chunked`] vector, so cloning a log (as every
+//! timeline keyframe does) copies a few pointers instead of every record.
 
+use super::chunked::Chunked;
 use super::ids::Offset;
 use super::service::ArithCommand;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::sync::Arc;
 
 /// What a record carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,13 +56,10 @@ impl fmt::Display for LogError {
     }
 }
 
-const CHUNK_RECORDS: usize = 64;
-
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Log {
-    /// Full chunks of exactly `CHUNK_RECORDS` records, oldest first.
-    sealed: Vec<Arc<[Record]>>,
-    tail: Vec<Record>,
+    /// Shared chunks: cloning a log (every keyframe does) is cheap.
+    records: Chunked<Record>,
     /// High watermark: records below this offset are committed.
     commit: Offset,
 }
@@ -75,11 +71,11 @@ impl Log {
 
     /// The offset the next appended record will get.
     pub fn end(&self) -> Offset {
-        (self.sealed.len() * CHUNK_RECORDS + self.tail.len()) as Offset
+        self.records.len() as Offset
     }
 
     pub fn is_empty(&self) -> bool {
-        self.end() == 0
+        self.records.is_empty()
     }
 
     /// Offsets below the commit mark are committed.
@@ -95,26 +91,18 @@ impl Log {
                 end,
             });
         }
-        self.tail.push(record);
-        if self.tail.len() == CHUNK_RECORDS {
-            self.sealed.push(Arc::from(std::mem::take(&mut self.tail)));
-        }
+        self.records.push(record);
         Ok(())
     }
 
     pub fn get(&self, offset: Offset) -> Option<&Record> {
-        let index = usize::try_from(offset).ok()?;
-        let chunk = index / CHUNK_RECORDS;
-        match self.sealed.get(chunk) {
-            Some(records) => records.get(index % CHUNK_RECORDS),
-            None if chunk == self.sealed.len() => self.tail.get(index % CHUNK_RECORDS),
-            None => None,
-        }
+        self.records.get(usize::try_from(offset).ok()?)
     }
 
     /// Records from `from` (inclusive), oldest first.
     pub fn read_from(&self, from: Offset) -> impl Iterator<Item = &Record> + '_ {
-        (from..self.end()).filter_map(move |offset| self.get(offset))
+        self.records
+            .iter_from(usize::try_from(from).unwrap_or(usize::MAX))
     }
 
     /// Removes every record at or after `from`. A truncation below the
@@ -124,15 +112,7 @@ impl Log {
         if from >= self.end() {
             return;
         }
-        let keep = from as usize;
-        let full_chunks = keep / CHUNK_RECORDS;
-        if full_chunks < self.sealed.len() {
-            let partial = self.sealed[full_chunks][..keep % CHUNK_RECORDS].to_vec();
-            self.sealed.truncate(full_chunks);
-            self.tail = partial;
-        } else {
-            self.tail.truncate(keep % CHUNK_RECORDS);
-        }
+        self.records.truncate(from as usize);
         self.commit = self.commit.min(from);
     }
 

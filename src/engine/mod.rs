@@ -5,6 +5,7 @@
 //! same scenario and inputs give the same trace natively and in wasm.
 
 pub mod check;
+pub mod chunked;
 pub mod golden;
 pub mod ids;
 pub mod input;

@@ -4,7 +4,6 @@
 //! order never depends on anything but the run itself.
 
 use super::ids::{MsgId, NodeId, Tick};
-use super::input::Input;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,8 +12,6 @@ pub enum Event {
     Deliver(MsgId),
     /// A node's timer fires.
     Timer(NodeId),
-    /// A scheduled input from the scenario takes effect.
-    Input(Input),
 }
 
 /// Where an event sits in the queue; used to cancel it.
@@ -80,7 +77,7 @@ mod tests {
             .into_iter()
             .map(|(t, e)| match e {
                 Event::Timer(n) => (t, n.0),
-                _ => unreachable!(),
+                Event::Deliver(_) => unreachable!("only timers were queued"),
             })
             .collect();
         assert_eq!(nodes, [(3, 2), (3, 5), (5, 1), (5, 3)]);

@@ -5,7 +5,7 @@
 //! and replaying; stepping forward from there redoes the recorded actions,
 //! and a new input there forks the run (the recorded future is dropped).
 
-use super::input::Input;
+use super::input::{Input, TimedInput};
 use super::scenario::Scenario;
 use super::world::World;
 use serde::{Deserialize, Serialize};
@@ -17,8 +17,8 @@ use std::sync::Arc;
 pub enum Action {
     /// Run the next scheduled event.
     Step,
-    /// Carry out an input now (a user's click).
-    Input(Input),
+    /// Carry out an input now (a user's click), at the tick it was made.
+    Input(TimedInput),
 }
 
 pub const DEFAULT_KEYFRAME_EVERY: usize = 64;
@@ -98,7 +98,10 @@ impl Timeline {
         let position = self.position();
         self.actions.truncate(position);
         self.keyframes.truncate(position / self.every + 1);
-        let action = Action::Input(input);
+        let action = Action::Input(TimedInput {
+            tick: self.world.tick(),
+            input,
+        });
         self.perform(&action);
         self.actions.push(action);
         self.keep_keyframe();
@@ -134,7 +137,14 @@ impl Timeline {
             Action::Step => {
                 self.world.step();
             }
-            Action::Input(input) => self.world.apply_input(input),
+            Action::Input(timed) => {
+                debug_assert_eq!(
+                    timed.tick,
+                    self.world.tick(),
+                    "replay drifted from the record"
+                );
+                self.world.apply_input(&timed.input)
+            }
         }
         self.keep_keyframe();
     }

@@ -5,8 +5,9 @@
 //! else changes a world, which is why a run can be replayed exactly.
 
 use super::check::{Checkers, Violation};
+use super::chunked::Chunked;
 use super::ids::{ClientId, MsgId, NodeId, Offset, Tick};
-use super::input::Input;
+use super::input::{Input, TimedInput};
 use super::log::{Log, Payload};
 use super::network::{InFlight, Network};
 use super::protocol::{ClientRequest, Ctx, Effect, Message, Out, Protocol, Role};
@@ -57,8 +58,12 @@ pub struct World {
     node_ids: Vec<NodeId>,
     network: Network,
     queue: EventQueue,
+    /// Index of the next scenario input still to happen. Scenario inputs
+    /// stay in the shared scenario instead of the queue, so a world clone
+    /// does not copy them.
+    next_input: usize,
     rng: SimRng,
-    client_acks: Vec<ClientAck>,
+    client_acks: Chunked<ClientAck>,
     trace_hash: u64,
     trace_len: u64,
     /// The trace events of the most recent step only; callers that want the
@@ -70,6 +75,7 @@ pub struct World {
 impl World {
     /// A world at tick 0 with the scenario's timed inputs scheduled.
     pub fn new(scenario: Arc<Scenario>) -> World {
+        let scenario = Self::with_sorted_inputs(scenario);
         let node_ids = scenario.protocol.cluster(scenario.replicas);
         let nodes = node_ids
             .iter()
@@ -82,10 +88,6 @@ impl World {
                 timer: None,
             })
             .collect();
-        let mut queue = EventQueue::default();
-        for timed in &scenario.inputs {
-            queue.push(timed.tick, Event::Input(timed.input.clone()));
-        }
         World {
             rng: SimRng::new(scenario.seed),
             scenario,
@@ -94,13 +96,25 @@ impl World {
             nodes,
             node_ids,
             network: Network::default(),
-            queue,
-            client_acks: Vec::new(),
+            queue: EventQueue::default(),
+            next_input: 0,
+            client_acks: Chunked::default(),
             trace_hash: EMPTY_TRACE_HASH,
             trace_len: 0,
             last_events: Vec::new(),
             checkers: Checkers::default(),
         }
+    }
+
+    /// Scenario inputs stable-sorted by tick: at the same tick they keep the
+    /// order the file lists them in.
+    fn with_sorted_inputs(scenario: Arc<Scenario>) -> Arc<Scenario> {
+        if scenario.inputs.is_sorted_by_key(|i| i.tick) {
+            return scenario;
+        }
+        let mut sorted = (*scenario).clone();
+        sorted.inputs.sort_by_key(|i| i.tick);
+        Arc::new(sorted)
     }
 
     pub fn scenario(&self) -> &Arc<Scenario> {
@@ -125,7 +139,8 @@ impl World {
     pub fn queue(&self) -> &EventQueue {
         &self.queue
     }
-    pub fn client_acks(&self) -> &[ClientAck] {
+    /// Acknowledgements clients received, in the order they were sent.
+    pub fn client_acks(&self) -> &Chunked<ClientAck> {
         &self.client_acks
     }
     pub fn trace_hash(&self) -> u64 {
@@ -141,9 +156,18 @@ impl World {
     pub fn violations(&self) -> &[Violation] {
         self.checkers.violations()
     }
+    /// The scenario input that happens next, if any.
+    fn next_scenario_input(&self) -> Option<&TimedInput> {
+        self.scenario.inputs.get(self.next_input)
+    }
+
     /// When the next event is due, if any.
     pub fn next_tick(&self) -> Option<Tick> {
-        self.queue.next_tick()
+        let input = self.next_scenario_input().map(|i| i.tick);
+        match (input, self.queue.next_tick()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Direct access for checker tests that plant a fault by hand.
@@ -153,7 +177,20 @@ impl World {
     }
 
     /// Runs the next event. False when nothing is scheduled.
+    /// At equal ticks a scenario input runs before queued events.
     pub fn step(&mut self) -> bool {
+        let input_tick = self.next_scenario_input().map(|i| i.tick);
+        let queue_tick = self.queue.next_tick();
+        if input_tick.is_some_and(|t| queue_tick.is_none_or(|q| t <= q)) {
+            let scenario = Arc::clone(&self.scenario);
+            let timed = &scenario.inputs[self.next_input];
+            self.next_input += 1;
+            self.begin_step();
+            self.tick = timed.tick;
+            self.carry_out_input(&timed.input);
+            self.end_step();
+            return true;
+        }
         let Some((tick, event)) = self.queue.pop() else {
             return false;
         };
@@ -162,7 +199,6 @@ impl World {
         match event {
             Event::Deliver(id) => self.deliver(id),
             Event::Timer(node) => self.fire_timer(node),
-            Event::Input(input) => self.carry_out_input(&input),
         }
         self.end_step();
         true
