@@ -281,7 +281,7 @@ fn inputs_run_in_tick_order_whatever_order_the_file_lists_them() {
     assert_eq!(a.trace_hash(), b.trace_hash());
     assert_eq!(
         b.node(NodeId(1)).unwrap().machine.value,
-        8,
-        "(1*2)+5-1: same-tick inputs keep file order"
+        6,
+        "(0+1)*2+5-1: same-tick inputs keep file order"
     );
 }
