@@ -500,21 +500,19 @@ impl World {
             message: message.to_string(),
             deliver_tick,
         });
-        if self.network.is_cut(from, to) {
+        let dropped = if self.network.is_cut(from, to) {
+            Some(DropReason::Partitioned)
+        } else if lost {
+            Some(DropReason::Lost)
+        } else {
+            None
+        };
+        if let Some(reason) = dropped {
             self.record(TraceKind::Drop {
                 id,
                 from,
                 to,
-                reason: DropReason::Partitioned,
-            });
-            return;
-        }
-        if lost {
-            self.record(TraceKind::Drop {
-                id,
-                from,
-                to,
-                reason: DropReason::Lost,
+                reason,
             });
             return;
         }
