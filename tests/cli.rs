@@ -89,7 +89,7 @@ fn trace_flag_prints_json_lines_then_the_report() {
     assert_eq!(events[0]["kind"], "write");
     assert!(events
         .iter()
-        .any(|e| e["kind"] == "apply" && e["value"] == 6));
+        .any(|e| e["kind"] == "apply" && e["state"] == "6"));
 }
 
 #[test]
@@ -140,7 +140,7 @@ const BROKEN: &[(&str, &str, &[&str])] = &[
     (
         "bad-command.json",
         r#"{"seed":1,"replicas":3,"run_ticks":10,"inputs":[{"tick":1,"type":"write","command":"/2"}]}"#,
-        &["inputs[0]", "not an arithmetic command"],
+        &["inputs[0]", "is not a command"],
     ),
     (
         "bad-node.json",

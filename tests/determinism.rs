@@ -53,7 +53,7 @@ fn fingerprint(world: &World) -> String {
                 "{} up={} v={} a={} c={} [{}]",
                 n.id,
                 n.up,
-                n.machine.value,
+                n.machine.state,
                 n.machine.applied_offset,
                 n.log.commit_offset(),
                 log.join(",")

@@ -37,7 +37,10 @@ fn same_log_same_order_same_state() {
     assert_eq!(replicas.len(), 3);
     for node in replicas {
         assert_eq!(
-            (node.machine.value, node.machine.applied_offset),
+            (
+                node.machine.state.number().unwrap(),
+                node.machine.applied_offset
+            ),
             (6, 3),
             "{}",
             node.id
@@ -56,14 +59,16 @@ fn same_log_same_order_same_state() {
 fn each_replica_passes_through_the_essays_values() {
     let (_, trace) = run_with_trace(scenario(base(writes(&["+1", "+2", "+3"]), 50)));
     for replica in 1..=3 {
-        let values: Vec<i64> = trace
+        let values: Vec<String> = trace
             .iter()
             .filter_map(|e| match e.kind {
-                TraceKind::Apply { node, value, .. } if node == NodeId(replica) => Some(value),
+                TraceKind::Apply {
+                    node, ref state, ..
+                } if node == NodeId(replica) => Some(state.clone()),
                 _ => None,
             })
             .collect();
-        assert_eq!(values, [1, 3, 6], "replica n{replica}");
+        assert_eq!(values, ["1", "3", "6"], "replica n{replica}");
     }
 }
 
@@ -85,7 +90,16 @@ fn a_partition_blocks_and_a_heal_restores() {
         0,
         "isolated node got records"
     );
-    assert_eq!(world.node(NodeId(1)).unwrap().machine.value, 4);
+    assert_eq!(
+        world
+            .node(NodeId(1))
+            .unwrap()
+            .machine
+            .state
+            .number()
+            .unwrap(),
+        4
+    );
     assert!(trace.iter().any(|e| matches!(
         e.kind,
         TraceKind::Drop {
@@ -101,7 +115,7 @@ fn a_partition_blocks_and_a_heal_restores() {
     world.run_until(120);
     let n3 = world.node(NodeId(3)).unwrap();
     assert_eq!(
-        (n3.machine.value, n3.log.end()),
+        (n3.machine.state.number().unwrap(), n3.log.end()),
         (4, 1),
         "healed node did not catch up"
     );
@@ -185,7 +199,10 @@ fn replicas_converge_despite_loss_duplication_and_reordering() {
         );
         for node in world.nodes().iter().filter(|n| n.runs_service()) {
             assert_eq!(
-                (node.machine.value, node.machine.applied_offset),
+                (
+                    node.machine.state.number().unwrap(),
+                    node.machine.applied_offset
+                ),
                 (37, 8),
                 "seed {seed}: {} did not converge",
                 node.id
@@ -199,12 +216,19 @@ fn a_crash_loses_volatile_state_and_a_restart_replays_the_log() {
     let mut world = World::new(scenario(base(writes(&["+1", "+2"]), 100)));
     world.run_until(20);
     let before = world.node(NodeId(2)).unwrap().clone();
-    assert_eq!((before.machine.value, before.log.end()), (3, 2));
+    assert_eq!(
+        (before.machine.state.number().unwrap(), before.log.end()),
+        (3, 2)
+    );
 
     world.apply_input(&Input::Crash { node: NodeId(2) });
     let crashed = world.node(NodeId(2)).unwrap();
     assert!(!crashed.up);
-    assert_eq!(crashed.machine.value, 0, "volatile state survived a crash");
+    assert_eq!(
+        crashed.machine.state.number().unwrap(),
+        0,
+        "volatile state survived a crash"
+    );
     assert_eq!(crashed.log.end(), 2, "the durable log was lost");
 
     // Messages to a crashed node are dropped on arrival.
@@ -223,18 +247,25 @@ fn a_crash_loses_volatile_state_and_a_restart_replays_the_log() {
     assert_eq!(world.node(NodeId(2)).unwrap().log.end(), 2);
 
     world.apply_input(&Input::Restart { node: NodeId(2) });
-    let applied: Vec<i64> = world
+    let applied: Vec<String> = world
         .last_events()
         .iter()
         .filter_map(|e| match e.kind {
-            TraceKind::Apply { value, .. } => Some(value),
+            TraceKind::Apply { ref state, .. } => Some(state.clone()),
             _ => None,
         })
         .collect();
-    assert_eq!(applied, [1, 3], "restart must replay the durable log first");
+    assert_eq!(
+        applied,
+        ["1", "3"],
+        "restart must replay the durable log first"
+    );
     world.run_until(100);
     let n2 = world.node(NodeId(2)).unwrap();
-    assert_eq!((n2.up, n2.machine.value, n2.log.end()), (true, 15, 3));
+    assert_eq!(
+        (n2.up, n2.machine.state.number().unwrap(), n2.log.end()),
+        (true, 15, 3)
+    );
 }
 
 #[test]
@@ -257,7 +288,9 @@ fn writes_to_a_crashed_sequencer_are_lost_and_unacknowledged() {
     });
     world.run_until(100);
     assert_eq!(world.client_acks().len(), 1);
-    assert!(world.nodes()[1..].iter().all(|n| n.machine.value == 2));
+    assert!(world.nodes()[1..]
+        .iter()
+        .all(|n| n.machine.state.number().unwrap() == 2));
 }
 
 #[test]
@@ -280,7 +313,7 @@ fn inputs_run_in_tick_order_whatever_order_the_file_lists_them() {
     let (b, _) = run_with_trace(scenario(base(shuffled, 60)));
     assert_eq!(a.trace_hash(), b.trace_hash());
     assert_eq!(
-        b.node(NodeId(1)).unwrap().machine.value,
+        b.node(NodeId(1)).unwrap().machine.state.number().unwrap(),
         6,
         "(0+1)*2+5-1: same-tick inputs keep file order"
     );

@@ -100,7 +100,7 @@ fn assert_shows(root: &Element, world: &World) {
         assert_eq!(text(root, &format!("[data-testid=health-{id}]")), health);
         if node.runs_service() {
             let value = text(root, &format!("[data-testid=value-{id}]"));
-            assert_eq!(value, node.machine.value.to_string(), "value of {id}");
+            assert_eq!(value, node.machine.state.to_string(), "value of {id}");
             let applied = text(root, &format!("[data-testid=applied-{id}]"));
             assert_eq!(
                 applied,

@@ -79,7 +79,7 @@ impl Checkers {
         for (i, a) in replicas.iter().enumerate() {
             for b in &replicas[i + 1..] {
                 let (applied, va, vb) =
-                    (a.machine.applied_offset, a.machine.value, b.machine.value);
+                    (a.machine.applied_offset, &a.machine.state, &b.machine.state);
                 if applied == b.machine.applied_offset && va != vb {
                     let explanation = format!(
                         "{} and {} have both applied {applied} records yet hold {va} and {vb}: \
@@ -101,7 +101,7 @@ impl Checkers {
             _ => None,
         });
         for (node, offset) in touched {
-            let Some(mine) = world.node(node).and_then(|n| n.log.get(offset)).copied() else {
+            let Some(mine) = world.node(node).and_then(|n| n.log.get(offset)).cloned() else {
                 continue;
             };
             for other in world.nodes().iter().filter(|o| o.id != node) {
@@ -174,13 +174,13 @@ mod tests {
     #[test]
     fn diverging_values_at_equal_offsets_are_caught() {
         let mut world = finished_world();
-        world.nodes_mut()[2].machine.value = 7;
+        world.nodes_mut()[2].machine.state = crate::engine::service::State::Number(7);
         let apply = event(
             &world,
             TraceKind::Apply {
                 node: NodeId(2),
                 offset: 2,
-                value: 7,
+                state: "7".into(),
             },
         );
         let mut checkers = Checkers::default();

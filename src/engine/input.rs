@@ -4,7 +4,7 @@
 //! in a scenario, a timeline, a link or an exported file and replayed.
 
 use super::ids::{ClientId, NodeId, Tick};
-use super::service::ArithCommand;
+use super::service::Command;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -15,7 +15,7 @@ pub enum Input {
     Write {
         #[serde(default)]
         client: ClientId,
-        command: ArithCommand,
+        command: Command,
     },
     /// The node stops: volatile state is lost, its durable log is kept.
     Crash { node: NodeId },

@@ -5,28 +5,31 @@
 
 use super::chunked::Chunked;
 use super::ids::Offset;
-use super::service::ArithCommand;
+use super::service::{Command, Write};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What a record carries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Payload {
-    /// A command for the replicated state machine (logical logging).
-    Command(ArithCommand),
+    /// A command every replica executes itself (logical logging).
+    Command(Command),
+    /// The change a primary's execution made, installed as is (physical logging).
+    Write(Write),
 }
 
 impl fmt::Display for Payload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Payload::Command(command) => write!(f, "{command}"),
+            Payload::Write(write) => write!(f, "{write}"),
         }
     }
 }
 
 /// One entry of a log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     pub offset: Offset,
     /// The epoch (term) of the writer that created the record.
@@ -140,7 +143,7 @@ mod tests {
         Record {
             offset,
             epoch: 1,
-            payload: Payload::Command(ArithCommand::Add(offset as i64)),
+            payload: Payload::Command(Command::Add(offset as i64)),
         }
     }
 
@@ -193,7 +196,7 @@ mod tests {
                     if append {
                         for _ in 0..n {
                             let r = record(model.len() as Offset);
-                            log.append(r).unwrap();
+                            log.append(r.clone()).unwrap();
                             model.push(r);
                         }
                     } else {

@@ -4,6 +4,7 @@ use super::check::Violation;
 use super::ids::{NodeId, Offset, Tick};
 use super::protocol::Role;
 use super::scenario::Scenario;
+use super::service::State;
 use super::trace::TraceEvent;
 use super::world::World;
 use serde::Serialize;
@@ -16,7 +17,7 @@ pub struct NodeReport {
     pub role: Role,
     pub up: bool,
     /// The service's value; `None` on a node that does not run the service.
-    pub state: Option<i64>,
+    pub state: Option<State>,
     pub applied_offset: Offset,
     pub log_end_offset: Offset,
     pub commit_offset: Offset,
@@ -58,7 +59,7 @@ impl RunReport {
                     id: n.id,
                     role: n.role(),
                     up: n.up,
-                    state: (n.runs_service() && n.up).then_some(n.machine.value),
+                    state: (n.runs_service() && n.up).then(|| n.machine.state.clone()),
                     applied_offset: n.machine.applied_offset,
                     log_end_offset: n.log.end(),
                     commit_offset: n.log.commit_offset(),

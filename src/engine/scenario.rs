@@ -170,7 +170,12 @@ impl Scenario {
                         }
                     }
                 }
-                Input::Write { .. } | Input::Heal => {}
+                Input::Write { command, .. } => {
+                    command
+                        .check_service(self.service)
+                        .map_err(|message| invalid(format!("inputs[{i}].command"), message))?;
+                }
+                Input::Heal => {}
             }
         }
         Ok(())

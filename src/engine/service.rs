@@ -1,86 +1,46 @@
-//! Replicated services: the deterministic state machines a log drives.
+//! Replicated services: the state machines a log drives.
 //!
-//! Only the arithmetic service of the essay exists so far: the state is one
-//! integer and every command is a pure function of the old state.
+//! Two services, each deterministic by construction:
+//! - *arithmetic*: one integer starting at 0; `+n`, `-n`, `*n`, `set n`;
+//! - *key-value*: a table of integers; `put k v`, `delete k`, `incr k`.
+//!
+//! Two commands are nondeterministic on purpose, to show what goes wrong
+//! when replicas execute them: `set_now` reads the executing replica's own
+//! clock and `add_random n` draws from its own random stream.
+//!
+//! Executing a command yields a [`Write`], the change it makes. Logical
+//! logging ships the command and every replica executes it; physical
+//! logging ships the write, and replicas install it without executing.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-/// A command of the arithmetic service, written `+n`, `-n`, `*n` or `set n`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub enum ArithCommand {
+pub enum Command {
     Add(i64),
     Sub(i64),
     Mul(i64),
     Set(i64),
+    /// Nondeterministic: the value becomes the executing replica's clock.
+    SetNow,
+    /// Nondeterministic: adds a number in `0..=n` from the replica's own draw.
+    AddRandom(i64),
+    Put(String, i64),
+    Delete(String),
+    Incr(String),
 }
 
-impl ArithCommand {
-    /// Applies the command. Overflow wraps so that every input has a
-    /// defined, platform-independent result.
-    pub fn apply(self, value: i64) -> i64 {
-        match self {
-            ArithCommand::Add(n) => value.wrapping_add(n),
-            ArithCommand::Sub(n) => value.wrapping_sub(n),
-            ArithCommand::Mul(n) => value.wrapping_mul(n),
-            ArithCommand::Set(n) => n,
-        }
-    }
-}
-
-impl fmt::Display for ArithCommand {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ArithCommand::Add(n) => write!(f, "+{n}"),
-            ArithCommand::Sub(n) => write!(f, "-{n}"),
-            ArithCommand::Mul(n) => write!(f, "*{n}"),
-            ArithCommand::Set(n) => write!(f, "set {n}"),
-        }
-    }
-}
-
-impl FromStr for ArithCommand {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let text = text.trim();
-        let bad = || {
-            format!(
-                "`{text}` is not an arithmetic command; write +n, -n, *n or set n (n an integer)"
-            )
-        };
-        let number = |s: &str| s.trim().parse::<i64>().map_err(|_| bad());
-        if let Some(rest) = text.strip_prefix("set ") {
-            return Ok(ArithCommand::Set(number(rest)?));
-        }
-        let mut chars = text.chars();
-        let op = chars.next().ok_or_else(bad)?;
-        let rest = chars.as_str();
-        if rest.trim().starts_with(['+', '-']) {
-            return Err(bad());
-        }
-        match op {
-            '+' => Ok(ArithCommand::Add(number(rest)?)),
-            '-' => Ok(ArithCommand::Sub(number(rest)?)),
-            '*' => Ok(ArithCommand::Mul(number(rest)?)),
-            _ => Err(bad()),
-        }
-    }
-}
-
-impl TryFrom<String> for ArithCommand {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        text.parse()
-    }
-}
-
-impl From<ArithCommand> for String {
-    fn from(command: ArithCommand) -> String {
-        command.to_string()
-    }
+/// The change a command makes, which physical logging ships.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Write {
+    /// The arithmetic service's new value.
+    Number(i64),
+    Put(String, i64),
+    Delete(String),
 }
 
 /// Which service the replicas run.
@@ -89,23 +49,258 @@ impl From<ArithCommand> for String {
 pub enum ServiceKind {
     #[default]
     Arithmetic,
+    KeyValue,
 }
 
-/// A replica's state machine: its value and how much of the log it has
+impl fmt::Display for ServiceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ServiceKind::Arithmetic => "arithmetic",
+            ServiceKind::KeyValue => "key-value",
+        })
+    }
+}
+
+impl Command {
+    pub fn service(&self) -> ServiceKind {
+        match self {
+            Command::Put(..) | Command::Delete(_) | Command::Incr(_) => ServiceKind::KeyValue,
+            _ => ServiceKind::Arithmetic,
+        }
+    }
+
+    /// Whether `service` can run this command; the error says why not.
+    pub fn check_service(&self, service: ServiceKind) -> Result<(), String> {
+        if self.service() == service {
+            return Ok(());
+        }
+        Err(format!(
+            "`{self}` is a {} command but this scenario runs the {service} service",
+            self.service()
+        ))
+    }
+
+    pub fn is_deterministic(&self) -> bool {
+        !matches!(self, Command::SetNow | Command::AddRandom(_))
+    }
+}
+
+/// What a nondeterministic command may read on the replica executing it.
+pub trait Surroundings {
+    /// The replica's own clock.
+    fn now(&self) -> i64;
+    /// A draw from the replica's own random stream, in `0..=max`.
+    fn random(&mut self, max: u64) -> u64;
+}
+
+/// Surroundings for code paths where only deterministic commands can run.
+pub struct NoSurroundings;
+
+impl Surroundings for NoSurroundings {
+    fn now(&self) -> i64 {
+        0
+    }
+    fn random(&mut self, _max: u64) -> u64 {
+        0
+    }
+}
+
+/// A service's state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum State {
+    Number(i64),
+    Table(BTreeMap<String, i64>),
+}
+
+impl State {
+    pub fn initial(service: ServiceKind) -> State {
+        match service {
+            ServiceKind::Arithmetic => State::Number(0),
+            ServiceKind::KeyValue => State::Table(BTreeMap::new()),
+        }
+    }
+
+    /// The arithmetic service's value; `None` for a table.
+    pub fn number(&self) -> Option<i64> {
+        match self {
+            State::Number(n) => Some(*n),
+            State::Table(_) => None,
+        }
+    }
+
+    /// The change `command` would make to this state. Arithmetic overflow
+    /// wraps so every input has a defined, platform-independent result.
+    pub fn execute(&self, command: &Command, around: &mut dyn Surroundings) -> Write {
+        let number = match self {
+            State::Number(n) => *n,
+            State::Table(_) => 0,
+        };
+        let current = |key: &str| match self {
+            State::Table(table) => table.get(key).copied().unwrap_or(0),
+            State::Number(_) => 0,
+        };
+        match command {
+            Command::Add(n) => Write::Number(number.wrapping_add(*n)),
+            Command::Sub(n) => Write::Number(number.wrapping_sub(*n)),
+            Command::Mul(n) => Write::Number(number.wrapping_mul(*n)),
+            Command::Set(n) => Write::Number(*n),
+            Command::SetNow => Write::Number(around.now()),
+            Command::AddRandom(n) => {
+                let draw = around.random(n.unsigned_abs()) as i64;
+                Write::Number(number.wrapping_add(draw))
+            }
+            Command::Put(key, value) => Write::Put(key.clone(), *value),
+            Command::Delete(key) => Write::Delete(key.clone()),
+            Command::Incr(key) => Write::Put(key.clone(), current(key).wrapping_add(1)),
+        }
+    }
+
+    /// Installs a write. Writes for the other service are ignored, which
+    /// scenario validation rules out.
+    pub fn install(&mut self, write: &Write) {
+        match (self, write) {
+            (State::Number(n), Write::Number(v)) => *n = *v,
+            (State::Table(table), Write::Put(key, value)) => {
+                table.insert(key.clone(), *value);
+            }
+            (State::Table(table), Write::Delete(key)) => {
+                table.remove(key);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            State::Number(n) => write!(f, "{n}"),
+            State::Table(table) => {
+                let cells: Vec<String> = table.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                write!(f, "{{{}}}", cells.join(", "))
+            }
+        }
+    }
+}
+
+/// A replica's state machine: its state and how much of the log it has
 /// applied. This is volatile: a crash loses it and a restart rebuilds it by
 /// replaying the durable log.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Machine {
-    pub value: i64,
+    pub state: State,
     /// Number of log records applied; the next record to apply has this offset.
     pub applied_offset: u64,
 }
 
 impl Machine {
-    pub fn apply(&mut self, command: ArithCommand) -> i64 {
-        self.value = command.apply(self.value);
+    pub fn new(service: ServiceKind) -> Machine {
+        Machine {
+            state: State::initial(service),
+            applied_offset: 0,
+        }
+    }
+
+    /// Applies one log record's worth of change and returns it.
+    pub fn apply(&mut self, write: &Write) {
+        self.state.install(write);
         self.applied_offset += 1;
-        self.value
+    }
+}
+
+impl Default for Machine {
+    fn default() -> Self {
+        Machine::new(ServiceKind::default())
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Command::Add(n) => write!(f, "+{n}"),
+            Command::Sub(n) => write!(f, "-{n}"),
+            Command::Mul(n) => write!(f, "*{n}"),
+            Command::Set(n) => write!(f, "set {n}"),
+            Command::SetNow => write!(f, "set_now"),
+            Command::AddRandom(n) => write!(f, "add_random {n}"),
+            Command::Put(k, v) => write!(f, "put {k} {v}"),
+            Command::Delete(k) => write!(f, "delete {k}"),
+            Command::Incr(k) => write!(f, "incr {k}"),
+        }
+    }
+}
+
+impl fmt::Display for Write {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Write::Number(n) => write!(f, "= {n}"),
+            Write::Put(k, v) => write!(f, "{k} = {v}"),
+            Write::Delete(k) => write!(f, "{k} deleted"),
+        }
+    }
+}
+
+const COMMAND_HELP: &str = "write +n, -n, *n, set n, set_now or add_random n (arithmetic), \
+     or put KEY n, delete KEY, incr KEY (key-value); n is an integer";
+
+fn valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 32
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+impl FromStr for Command {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        let bad = || format!("`{text}` is not a command; {COMMAND_HELP}");
+        let number = |s: &str| s.trim().parse::<i64>().map_err(|_| bad());
+        let key = |s: &str| {
+            if valid_key(s) {
+                Ok(s.to_owned())
+            } else {
+                Err(bad())
+            }
+        };
+        let words: Vec<&str> = text.split_whitespace().collect();
+        match words.as_slice() {
+            ["set", n] => return Ok(Command::Set(number(n)?)),
+            ["set_now"] => return Ok(Command::SetNow),
+            ["add_random", n] => return Ok(Command::AddRandom(number(n)?)),
+            ["put", k, v] => return Ok(Command::Put(key(k)?, number(v)?)),
+            ["delete", k] => return Ok(Command::Delete(key(k)?)),
+            ["incr", k] => return Ok(Command::Incr(key(k)?)),
+            _ => {}
+        }
+        let mut chars = text.chars();
+        let op = chars.next().ok_or_else(bad)?;
+        let rest = chars.as_str();
+        if rest.trim().starts_with(['+', '-']) {
+            return Err(bad());
+        }
+        match op {
+            '+' => Ok(Command::Add(number(rest)?)),
+            '-' => Ok(Command::Sub(number(rest)?)),
+            '*' => Ok(Command::Mul(number(rest)?)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl TryFrom<String> for Command {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+impl From<Command> for String {
+    fn from(command: Command) -> String {
+        command.to_string()
     }
 }
 
@@ -113,31 +308,111 @@ impl Machine {
 mod tests {
     use super::*;
 
+    fn run(service: ServiceKind, commands: &[&str]) -> Vec<String> {
+        let mut machine = Machine::new(service);
+        commands
+            .iter()
+            .map(|c| {
+                let write = machine
+                    .state
+                    .execute(&c.parse().unwrap(), &mut NoSurroundings);
+                machine.apply(&write);
+                machine.state.to_string()
+            })
+            .collect()
+    }
+
     #[test]
     fn parses_and_prints_every_command() {
-        for text in ["+1", "-3", "*2", "set 7", "+-4"] {
-            if text == "+-4" {
-                assert!(text.parse::<ArithCommand>().is_err());
-                continue;
-            }
-            let command: ArithCommand = text.parse().unwrap();
+        for text in [
+            "+1",
+            "-3",
+            "*2",
+            "set 7",
+            "set_now",
+            "add_random 5",
+            "put a 3",
+            "delete a",
+            "incr b",
+        ] {
+            let command: Command = text.parse().unwrap();
             assert_eq!(command.to_string(), text);
         }
-        assert!("".parse::<ArithCommand>().is_err());
-        assert!("/2".parse::<ArithCommand>().is_err());
-        assert!("+x".parse::<ArithCommand>().is_err());
+        for bad in [
+            "",
+            "/2",
+            "+x",
+            "+-4",
+            "put a",
+            "put a b",
+            "incr",
+            "put a.b 1",
+            "set",
+        ] {
+            assert!(bad.parse::<Command>().is_err(), "{bad} parsed");
+        }
     }
 
     #[test]
     fn the_essays_numbers_come_out() {
-        let mut machine = Machine::default();
-        let seen: Vec<i64> = ["+1", "+2", "+3"]
+        assert_eq!(
+            run(ServiceKind::Arithmetic, &["+1", "+2", "+3"]),
+            ["1", "3", "6"]
+        );
+        assert_eq!(
+            run(ServiceKind::Arithmetic, &["+1", "*2"]).last().unwrap(),
+            "2"
+        );
+        assert_eq!(
+            run(ServiceKind::Arithmetic, &["*2", "+1"]).last().unwrap(),
+            "1"
+        );
+    }
+
+    #[test]
+    fn physical_log_of_the_essay_is_its_results() {
+        let mut state = State::initial(ServiceKind::Arithmetic);
+        let writes: Vec<String> = ["+1", "+2", "+3"]
             .iter()
-            .map(|c| machine.apply(c.parse().unwrap()))
+            .map(|c| {
+                let write = state.execute(&c.parse().unwrap(), &mut NoSurroundings);
+                state.install(&write);
+                write.to_string()
+            })
             .collect();
-        assert_eq!(seen, [1, 3, 6]);
-        let add_then_double = ArithCommand::Mul(2).apply(ArithCommand::Add(1).apply(0));
-        let double_then_add = ArithCommand::Add(1).apply(ArithCommand::Mul(2).apply(0));
-        assert_eq!((add_then_double, double_then_add), (2, 1));
+        assert_eq!(writes, ["= 1", "= 3", "= 6"]);
+    }
+
+    #[test]
+    fn key_value_commands() {
+        let seen = run(
+            ServiceKind::KeyValue,
+            &["put a 5", "incr a", "incr b", "delete a"],
+        );
+        assert_eq!(seen, ["{a=5}", "{a=6}", "{a=6, b=1}", "{b=1}"]);
+    }
+
+    struct Fixed(i64, u64);
+    impl Surroundings for Fixed {
+        fn now(&self) -> i64 {
+            self.0
+        }
+        fn random(&mut self, max: u64) -> u64 {
+            self.1.min(max)
+        }
+    }
+
+    #[test]
+    fn nondeterministic_commands_read_their_surroundings() {
+        let state = State::Number(10);
+        assert_eq!(
+            state.execute(&Command::SetNow, &mut Fixed(42, 0)),
+            Write::Number(42)
+        );
+        assert_eq!(
+            state.execute(&Command::AddRandom(5), &mut Fixed(0, 3)),
+            Write::Number(13)
+        );
+        assert!(!Command::SetNow.is_deterministic() && Command::Add(1).is_deterministic());
     }
 }

@@ -6,7 +6,7 @@
 
 use super::ids::{ClientId, MsgId, NodeId, Offset, Tick};
 use super::log::Payload;
-use super::service::ArithCommand;
+use super::service::Command;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -29,7 +29,7 @@ pub enum TraceKind {
     Write {
         node: NodeId,
         client: ClientId,
-        command: ArithCommand,
+        command: Command,
     },
     /// A write reached a node that was down; nobody handled it.
     RequestLost {
@@ -73,10 +73,11 @@ pub enum TraceKind {
         node: NodeId,
         offset: Offset,
     },
+    /// A record was applied; `state` is the node's state afterwards.
     Apply {
         node: NodeId,
         offset: Offset,
-        value: i64,
+        state: String,
     },
     Reply {
         node: NodeId,
@@ -169,9 +170,9 @@ impl fmt::Display for TraceKind {
             TraceKind::Apply {
                 node,
                 offset,
-                value,
+                state,
             } => {
-                write!(f, "{node} applies #{offset} → value {value}")
+                write!(f, "{node} applies #{offset} → state {state}")
             }
             TraceKind::Reply {
                 node,

@@ -14,7 +14,7 @@ use super::protocol::{ClientRequest, Ctx, Effect, Message, Out, Protocol, Role};
 use super::queue::{Event, EventQueue, QueueKey};
 use super::rng::SimRng;
 use super::scenario::Scenario;
-use super::service::Machine;
+use super::service::{Machine, Surroundings};
 use super::trace::{chain_hash, DropReason, TraceEvent, TraceKind, EMPTY_TRACE_HASH};
 use serde::Serialize;
 use std::sync::Arc;
@@ -83,7 +83,7 @@ impl World {
                 id,
                 up: true,
                 log: Log::new(),
-                machine: Machine::default(),
+                machine: Machine::new(scenario.service),
                 protocol: scenario.protocol.build(id),
                 timer: None,
             })
@@ -252,7 +252,7 @@ impl World {
                 let node = self.scenario.protocol.write_target();
                 let request = ClientRequest {
                     client: *client,
-                    command: *command,
+                    command: command.clone(),
                 };
                 if !self.is_up(node) {
                     self.record(TraceKind::RequestLost {
@@ -264,7 +264,7 @@ impl World {
                 self.record(TraceKind::Write {
                     node,
                     client: *client,
-                    command: *command,
+                    command: command.clone(),
                 });
                 self.run_handler(node, |p, ctx, out| p.on_client_request(ctx, request, out));
             }
@@ -320,7 +320,7 @@ impl World {
         let protocol = self.scenario.protocol.build(node);
         let n = &mut self.nodes[index];
         n.up = false;
-        n.machine = Machine::default();
+        n.machine = Machine::new(self.scenario.service);
         n.protocol = protocol;
         if let Some(key) = n.timer.take() {
             self.queue.cancel(key);
@@ -410,14 +410,16 @@ impl World {
         match effect {
             Effect::Send { to, message } => self.send(node, to, message),
             Effect::Append(record) => {
+                let (offset, epoch, payload) =
+                    (record.offset, record.epoch, record.payload.clone());
                 if let Err(e) = self.nodes[index].log.append(record) {
                     panic!("protocol bug on {node}: {e}");
                 }
                 self.record(TraceKind::Append {
                     node,
-                    offset: record.offset,
-                    epoch: record.epoch,
-                    payload: record.payload,
+                    offset,
+                    epoch,
+                    payload,
                 });
             }
             Effect::Truncate { from } => {
@@ -470,12 +472,23 @@ impl World {
             let Some(record) = n.log.get(offset) else {
                 break;
             };
-            let Payload::Command(command) = record.payload;
-            let value = n.machine.apply(command);
+            let write = match &record.payload {
+                Payload::Write(write) => write.clone(),
+                Payload::Command(command) => {
+                    let mut around = ReplicaSurroundings {
+                        node,
+                        tick: self.tick,
+                        rng: &mut self.rng,
+                    };
+                    n.machine.state.execute(command, &mut around)
+                }
+            };
+            n.machine.apply(&write);
+            let state = n.machine.state.to_string();
             self.record(TraceKind::Apply {
                 node,
                 offset,
-                value,
+                state,
             });
         }
     }
@@ -540,5 +553,25 @@ impl World {
             deliver_tick: at,
         });
         self.queue.push(at, Event::Deliver(id));
+    }
+}
+
+/// What a nondeterministic command sees on the replica executing it: that
+/// replica's clock (each node's runs ahead by its id, as real clocks
+/// disagree) and a draw from the world's one random generator at the moment
+/// it executes, which differs from replica to replica.
+struct ReplicaSurroundings<'a> {
+    node: NodeId,
+    tick: Tick,
+    rng: &'a mut SimRng,
+}
+
+impl Surroundings for ReplicaSurroundings<'_> {
+    fn now(&self) -> i64 {
+        (self.tick + u64::from(self.node.0)) as i64
+    }
+
+    fn random(&mut self, max: u64) -> u64 {
+        self.rng.range(0, max)
     }
 }

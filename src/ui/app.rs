@@ -176,7 +176,7 @@ impl App {
                     </div>
                 </section>
                 <div class="panels">
-                    <WriteForm on_write={on_write} />
+                    <WriteForm on_write={on_write} service={scenario.service} />
                     <InFlightList messages={view::messages(world)} />
                     <EventList events={view::last_events(world)} />
                 </div>

@@ -61,7 +61,7 @@ fn machine(node: &NodeView) -> Html {
         <>
             <p class="machine">
                 <span>{"value "}
-                    <strong data-testid={format!("value-{id}")}>{ node.value }</strong></span>
+                    <strong data-testid={format!("value-{id}")}>{ node.value.clone() }</strong></span>
                 <span>{"applied offset "}
                     <strong data-testid={format!("applied-{id}")}>{ node.applied_offset }</strong></span>
             </p>

@@ -1,20 +1,24 @@
 //! A client's write: a command typed by the user, checked before it reaches
 //! the simulation so a typo never becomes a recorded input.
 
-use crate::engine::service::ArithCommand;
+use crate::engine::service::{Command, ServiceKind};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct WriteFormProps {
-    pub on_write: Callback<ArithCommand>,
+    pub on_write: Callback<Command>,
+    /// The service the replicas run; commands for another are refused.
+    pub service: ServiceKind,
 }
 
-fn parse(text: &str) -> Result<ArithCommand, String> {
+fn parse(text: &str, service: ServiceKind) -> Result<Command, String> {
     if text.trim().is_empty() {
         return Err("Type a command first, for example +4, -2, *3 or set 10.".to_owned());
     }
-    text.parse()
+    let command: Command = text.parse()?;
+    command.check_service(service)?;
+    Ok(command)
 }
 
 #[function_component(WriteForm)]
@@ -29,9 +33,10 @@ pub fn write_form(props: &WriteFormProps) -> Html {
     };
     let onsubmit = {
         let (text, error, on_write) = (text.clone(), error.clone(), props.on_write.clone());
+        let service = props.service;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            match parse(&text) {
+            match parse(&text, service) {
                 Ok(command) => {
                     error.set(None);
                     on_write.emit(command);

@@ -35,7 +35,7 @@ fn replicate_from(ctx: &Ctx, from: Offset) -> Message {
     Message::Replicate {
         from_offset: from.min(end),
         records: (from..upto)
-            .filter_map(|o| ctx.log.get(o).copied())
+            .filter_map(|o| ctx.log.get(o).cloned())
             .collect(),
         leader_end: end,
         commit: ctx.log.commit_offset(),
@@ -100,7 +100,7 @@ impl Protocol for Sequencer {
             epoch: EPOCH,
             payload: Payload::Command(request.command),
         };
-        out.push(Effect::Append(record));
+        out.push(Effect::Append(record.clone()));
         // The sequencer's log is the source of truth: appended means committed.
         out.push(Effect::Commit { up_to: offset + 1 });
         out.push(Effect::Reply {
@@ -214,7 +214,7 @@ impl Protocol for Replica {
         }
         let mut end = old_end;
         for record in records.iter().filter(|r| r.offset >= old_end) {
-            out.push(Effect::Append(*record));
+            out.push(Effect::Append(record.clone()));
             end += 1;
         }
         let committed = (*commit).min(end).max(ctx.log.commit_offset());
@@ -250,7 +250,7 @@ mod tests {
     use crate::engine::ids::ClientId;
     use crate::engine::log::Log;
     use crate::engine::protocol::ProtocolParams;
-    use crate::engine::service::{ArithCommand, Machine};
+    use crate::engine::service::{Command, Machine, State};
 
     const NODES: [NodeId; 3] = [NodeId(0), NodeId(1), NodeId(2)];
 
@@ -297,13 +297,13 @@ mod tests {
         let mut out = Out::default();
         let request = ClientRequest {
             client: ClientId(4),
-            command: ArithCommand::Mul(2),
+            command: Command::Mul(2),
         };
         sequencer.on_client_request(&ctx(SEQUENCER, &log, &machine, &params), request, &mut out);
         let new = record(1, "*2");
         let push = Message::Replicate {
             from_offset: 1,
-            records: vec![new],
+            records: vec![new.clone()],
             leader_end: 2,
             commit: 2,
         };
@@ -336,7 +336,7 @@ mod tests {
         let (log, machine, params) = (
             log_of(&["+1"]),
             Machine {
-                value: 1,
+                state: State::Number(1),
                 applied_offset: 1,
             },
             ProtocolParams::default(),
@@ -429,7 +429,7 @@ mod tests {
             &fetch,
             &mut out,
         );
-        let batch: Vec<Record> = (6..10).map(|o| *log.get(o).unwrap()).collect();
+        let batch: Vec<Record> = (6..10).map(|o| log.get(o).unwrap().clone()).collect();
         assert_eq!(
             out.effects,
             vec![Effect::Send {

@@ -10,7 +10,7 @@ pub mod active_active;
 
 use super::ids::{ClientId, NodeId, Offset, Tick};
 use super::log::{Log, Record};
-use super::service::{ArithCommand, Machine};
+use super::service::{Command, Machine};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -62,10 +62,10 @@ impl fmt::Display for Message {
 }
 
 /// A client's request as the receiving node sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientRequest {
     pub client: ClientId,
-    pub command: ArithCommand,
+    pub command: Command,
 }
 
 /// What a handler asks the world to do, in order.
