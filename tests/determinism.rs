@@ -114,7 +114,7 @@ proptest! {
                 Op::Seek(p) => timeline.seek(p as usize),
                 Op::Crash(n) => timeline.input(Input::Crash { node: NodeId(n) }),
                 Op::Restart(n) => timeline.input(Input::Restart { node: NodeId(n) }),
-                Op::Write(n) => timeline.input(Input::Write { client: Default::default(), command: format!("+{}", n.unsigned_abs()).parse().unwrap() }),
+                Op::Write(n) => timeline.input(Input::write(format!("+{}", n.unsigned_abs()).parse().unwrap())),
             }
             let mut straight = World::new(sc.clone());
             for action in &timeline.actions()[..timeline.position()] {

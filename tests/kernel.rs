@@ -232,10 +232,7 @@ fn a_crash_loses_volatile_state_and_a_restart_replays_the_log() {
     assert_eq!(crashed.log.end(), 2, "the durable log was lost");
 
     // Messages to a crashed node are dropped on arrival.
-    world.apply_input(&Input::Write {
-        client: Default::default(),
-        command: "*5".parse().unwrap(),
-    });
+    world.apply_input(&Input::write("*5".parse().unwrap()));
     world.run_until(40);
     assert!(world.last_events().iter().all(|e| !matches!(
         e.kind,
@@ -272,20 +269,14 @@ fn a_crash_loses_volatile_state_and_a_restart_replays_the_log() {
 fn writes_to_a_crashed_sequencer_are_lost_and_unacknowledged() {
     let mut world = World::new(scenario(base(vec![], 100)));
     world.apply_input(&Input::Crash { node: NodeId(0) });
-    world.apply_input(&Input::Write {
-        client: Default::default(),
-        command: "+1".parse().unwrap(),
-    });
+    world.apply_input(&Input::write("+1".parse().unwrap()));
     assert!(matches!(
         world.last_events()[0].kind,
         TraceKind::RequestLost { .. }
     ));
     assert!(world.client_acks().is_empty());
     world.apply_input(&Input::Restart { node: NodeId(0) });
-    world.apply_input(&Input::Write {
-        client: Default::default(),
-        command: "+2".parse().unwrap(),
-    });
+    world.apply_input(&Input::write("+2".parse().unwrap()));
     world.run_until(100);
     assert_eq!(world.client_acks().len(), 1);
     assert!(world.nodes()[1..]

@@ -224,10 +224,7 @@ async fn an_invalid_command_leaves_the_run_untouched() {
     click(&root, "Write").await;
     assert!(find(&root, "[data-testid=write-error]").is_none());
     let mut expected = engine();
-    expected.input(Input::Write {
-        client: Default::default(),
-        command: "+5".parse().unwrap(),
-    });
+    expected.input(Input::write("+5".parse().unwrap()));
     assert_shows(&root, expected.world());
     assert_eq!(status(&root), "Tick 0 \u{b7} Step 1");
     assert_eq!(log_commands(&root, "n0"), ["+5"]);

@@ -3,10 +3,11 @@
 //! without touching the outcome they judge.
 
 use super::ids::{NodeId, Offset, Tick};
+use super::log::Payload;
 use super::trace::{TraceEvent, TraceKind};
 use super::world::World;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// An invariant that did not hold, said so a student can follow it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -21,15 +22,19 @@ pub struct Violation {
 pub const SAME_OFFSET_SAME_STATE: &str = "same-offset-same-state";
 pub const COMMITTED_LOGS_AGREE: &str = "committed-logs-agree";
 pub const APPLIED_NEVER_DECREASES: &str = "applied-offset-never-decreases";
+pub const ONE_PRIMARY_PER_EPOCH: &str = "one-primary-per-epoch";
+pub const ACKED_WRITES_SURVIVE: &str = "acknowledged-writes-survive";
 
 #[derive(Clone, Debug, Default)]
 pub struct Checkers {
     /// Applied offset of each node after the previous step.
     last_applied: Vec<Offset>,
     found: Vec<Violation>,
+    /// Epoch → the node that accepted client writes in it.
+    writers: BTreeMap<u64, NodeId>,
     /// (invariant, nodes) already reported: a lasting divergence is
     /// reported once, at the step where it began.
-    reported: BTreeSet<(&'static str, Vec<NodeId>)>,
+    reported: BTreeSet<(&'static str, String)>,
 }
 
 impl Checkers {
@@ -48,8 +53,70 @@ impl Checkers {
         }
         self.committed_logs_agree(world, events);
         self.applied_never_decreases(world, events);
+        self.one_primary_per_epoch(world, events);
+        if events
+            .iter()
+            .any(|e| matches!(e.kind, TraceKind::Truncate { .. }))
+        {
+            self.acked_writes_survive(world);
+        }
     }
 
+    /// At most one node accepts client writes in any one epoch; two mean
+    /// split brain.
+    fn one_primary_per_epoch(&mut self, world: &World, events: &[TraceEvent]) {
+        for event in events {
+            let TraceKind::Append {
+                node,
+                epoch,
+                writer,
+                ref payload,
+                offset,
+            } = event.kind
+            else {
+                continue;
+            };
+            let client_write = matches!(payload, Payload::Command(_) | Payload::Write(_));
+            if node != writer || !client_write {
+                continue;
+            }
+            let first = *self.writers.entry(epoch).or_insert(node);
+            if first != node {
+                let explanation = format!(
+                    "{first} and {node} both accepted client writes in epoch {epoch} \
+                     ({node}'s at #{offset}): two primaries at once is split brain"
+                );
+                let mut nodes = vec![first, node];
+                nodes.sort();
+                self.report(world, ONE_PRIMARY_PER_EPOCH, nodes, explanation);
+            }
+        }
+    }
+
+    /// A write the client was told is done must stay in some node's log.
+    fn acked_writes_survive(&mut self, world: &World) {
+        for ack in world.client_acks().iter_from(0) {
+            let held = world.nodes().iter().any(|n| {
+                n.log
+                    .get(ack.offset)
+                    .is_some_and(|r| r.epoch == ack.epoch && r.writer == ack.writer)
+            });
+            if !held {
+                let explanation = format!(
+                    "{}'s write, acknowledged by {} at #{} in epoch {}, is in no log any more: \
+                     the client was told it was safe",
+                    ack.client, ack.node, ack.offset, ack.epoch
+                );
+                let mut nodes = vec![ack.writer, ack.node];
+                nodes.dedup();
+                let key = format!("{}/{}", ack.offset, ack.epoch);
+                self.report_keyed(world, ACKED_WRITES_SURVIVE, key, nodes, explanation);
+            }
+        }
+    }
+
+    /// Records a violation unless one with the same invariant and `key`
+    /// was reported already (by default the key is the nodes involved).
     fn report(
         &mut self,
         world: &World,
@@ -57,7 +124,19 @@ impl Checkers {
         nodes: Vec<NodeId>,
         explanation: String,
     ) {
-        if self.reported.insert((invariant, nodes.clone())) {
+        let key = format!("{nodes:?}");
+        self.report_keyed(world, invariant, key, nodes, explanation);
+    }
+
+    fn report_keyed(
+        &mut self,
+        world: &World,
+        invariant: &'static str,
+        key: String,
+        nodes: Vec<NodeId>,
+        explanation: String,
+    ) {
+        if self.reported.insert((invariant, key)) {
             self.found.push(Violation {
                 invariant,
                 step: world.step_count(),
@@ -209,6 +288,7 @@ mod tests {
             let payload = Payload::Command(command.parse().unwrap());
             forged
                 .append(Record {
+                    writer: NodeId(0),
                     offset,
                     epoch: 1,
                     payload,
@@ -222,6 +302,7 @@ mod tests {
                 node: NodeId(3),
                 offset: 1,
                 epoch: 1,
+                writer: NodeId(0),
                 payload: Payload::Command("*9".parse().unwrap()),
             },
         );

@@ -16,6 +16,10 @@ pub enum Input {
         #[serde(default)]
         client: ClientId,
         command: Command,
+        /// The node the client sends to; by default the one that currently
+        /// takes writes (the sequencer, or the primary of the newest epoch).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<NodeId>,
     },
     /// The node stops: volatile state is lost, its durable log is kept.
     Crash { node: NodeId },
@@ -33,6 +37,19 @@ pub enum Input {
     Isolate { node: NodeId },
     /// Restores every cut link.
     Heal,
+    /// Asks a node to take over as primary (primary-backup only).
+    Promote { node: NodeId },
+}
+
+impl Input {
+    /// Client 0 writes `command` to whichever node takes writes.
+    pub fn write(command: Command) -> Input {
+        Input::Write {
+            client: ClientId::default(),
+            command,
+            to: None,
+        }
+    }
 }
 
 impl fmt::Display for Input {
@@ -45,7 +62,19 @@ impl fmt::Display for Input {
                 .join(",")
         };
         match self {
-            Input::Write { client, command } => write!(f, "{client} writes {command}"),
+            Input::Write {
+                client,
+                command,
+                to: None,
+            } => write!(f, "{client} writes {command}"),
+            Input::Write {
+                client,
+                command,
+                to: Some(node),
+            } => {
+                write!(f, "{client} writes {command} to {node}")
+            }
+            Input::Promote { node } => write!(f, "promote {node}"),
             Input::Crash { node } => write!(f, "crash {node}"),
             Input::Restart { node } => write!(f, "restart {node}"),
             Input::Partition { from, to, one_way } => {

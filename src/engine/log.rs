@@ -4,7 +4,7 @@
 //! timeline keyframe does) copies a few pointers instead of every record.
 
 use super::chunked::Chunked;
-use super::ids::Offset;
+use super::ids::{NodeId, Offset};
 use super::service::{Command, Write};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -17,6 +17,9 @@ pub enum Payload {
     Command(Command),
     /// The change a primary's execution made, installed as is (physical logging).
     Write(Write),
+    /// Marks the start of an epoch: from here on `primary` writes the log.
+    /// Applying it changes no state.
+    EpochStart { primary: NodeId },
 }
 
 impl fmt::Display for Payload {
@@ -24,6 +27,7 @@ impl fmt::Display for Payload {
         match self {
             Payload::Command(command) => write!(f, "{command}"),
             Payload::Write(write) => write!(f, "{write}"),
+            Payload::EpochStart { primary } => write!(f, "epoch start: {primary} primary"),
         }
     }
 }
@@ -34,6 +38,8 @@ pub struct Record {
     pub offset: Offset,
     /// The epoch (term) of the writer that created the record.
     pub epoch: u64,
+    /// The node that accepted it into the log (the sequencer or a primary).
+    pub writer: NodeId,
     pub payload: Payload,
 }
 
@@ -142,6 +148,7 @@ mod tests {
     fn record(offset: Offset) -> Record {
         Record {
             offset,
+            writer: NodeId(0),
             epoch: 1,
             payload: Payload::Command(Command::Add(offset as i64)),
         }

@@ -157,6 +157,15 @@ impl Scenario {
                 Input::Crash { node } | Input::Restart { node } | Input::Isolate { node } => {
                     known(format!("inputs[{i}].node"), *node)?
                 }
+                Input::Promote { node } => {
+                    known(format!("inputs[{i}].node"), *node)?;
+                    if self.protocol != ProtocolKind::PrimaryBackup {
+                        return Err(invalid(
+                            format!("inputs[{i}].type"),
+                            "promote needs the primary-backup protocol",
+                        ));
+                    }
+                }
                 Input::Partition { from, to, .. } => {
                     for (side, list) in [("from", from), ("to", to)] {
                         if list.is_empty() {
@@ -170,7 +179,10 @@ impl Scenario {
                         }
                     }
                 }
-                Input::Write { command, .. } => {
+                Input::Write { command, to, .. } => {
+                    if let Some(node) = to {
+                        known(format!("inputs[{i}].to"), *node)?;
+                    }
                     command
                         .check_service(self.service)
                         .map_err(|message| invalid(format!("inputs[{i}].command"), message))?;

@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use super::ids::{NodeId, Offset, Tick};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -85,23 +88,31 @@ impl Command {
     }
 }
 
-/// What a nondeterministic command may read on the replica executing it.
-pub trait Surroundings {
-    /// The replica's own clock.
-    fn now(&self) -> i64;
-    /// A draw from the replica's own random stream, in `0..=max`.
-    fn random(&mut self, max: u64) -> u64;
+/// What a nondeterministic command reads on the replica executing it: that
+/// replica's clock and its own random stream. Both are pure functions of the
+/// run (seed, node, tick, offset), so the simulation stays reproducible while
+/// two replicas executing the same command still see different values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Surroundings {
+    /// The replica's clock; each node's runs ahead by its id, as real
+    /// clocks disagree.
+    pub clock: i64,
+    /// Seeds this replica's draw for this record.
+    pub stream: u64,
 }
 
-/// Surroundings for code paths where only deterministic commands can run.
-pub struct NoSurroundings;
-
-impl Surroundings for NoSurroundings {
-    fn now(&self) -> i64 {
-        0
+impl Surroundings {
+    pub fn of(seed: u64, node: NodeId, tick: Tick, offset: Offset) -> Surroundings {
+        let key = [seed.to_le_bytes(), tick.to_le_bytes(), offset.to_le_bytes()].concat();
+        Surroundings {
+            clock: (tick + u64::from(node.0)) as i64,
+            stream: xxh3_64_with_seed(&key, u64::from(node.0)),
+        }
     }
-    fn random(&mut self, _max: u64) -> u64 {
-        0
+
+    /// A draw in `0..=max` from this replica's stream.
+    pub fn random(&self, max: u64) -> u64 {
+        self.stream % (max.saturating_add(1)).max(1)
     }
 }
 
@@ -131,7 +142,7 @@ impl State {
 
     /// The change `command` would make to this state. Arithmetic overflow
     /// wraps so every input has a defined, platform-independent result.
-    pub fn execute(&self, command: &Command, around: &mut dyn Surroundings) -> Write {
+    pub fn execute(&self, command: &Command, around: Surroundings) -> Write {
         let number = match self {
             State::Number(n) => *n,
             State::Table(_) => 0,
@@ -145,7 +156,7 @@ impl State {
             Command::Sub(n) => Write::Number(number.wrapping_sub(*n)),
             Command::Mul(n) => Write::Number(number.wrapping_mul(*n)),
             Command::Set(n) => Write::Number(*n),
-            Command::SetNow => Write::Number(around.now()),
+            Command::SetNow => Write::Number(around.clock),
             Command::AddRandom(n) => {
                 let draw = around.random(n.unsigned_abs()) as i64;
                 Write::Number(number.wrapping_add(draw))
@@ -202,9 +213,11 @@ impl Machine {
         }
     }
 
-    /// Applies one log record's worth of change and returns it.
-    pub fn apply(&mut self, write: &Write) {
-        self.state.install(write);
+    /// Applies one log record: its change, if it carries one.
+    pub fn apply(&mut self, write: Option<&Write>) {
+        if let Some(write) = write {
+            self.state.install(write);
+        }
         self.applied_offset += 1;
     }
 }
@@ -315,8 +328,8 @@ mod tests {
             .map(|c| {
                 let write = machine
                     .state
-                    .execute(&c.parse().unwrap(), &mut NoSurroundings);
-                machine.apply(&write);
+                    .execute(&c.parse().unwrap(), Surroundings::default());
+                machine.apply(Some(&write));
                 machine.state.to_string()
             })
             .collect()
@@ -375,7 +388,7 @@ mod tests {
         let writes: Vec<String> = ["+1", "+2", "+3"]
             .iter()
             .map(|c| {
-                let write = state.execute(&c.parse().unwrap(), &mut NoSurroundings);
+                let write = state.execute(&c.parse().unwrap(), Surroundings::default());
                 state.install(&write);
                 write.to_string()
             })
@@ -392,27 +405,33 @@ mod tests {
         assert_eq!(seen, ["{a=5}", "{a=6}", "{a=6, b=1}", "{b=1}"]);
     }
 
-    struct Fixed(i64, u64);
-    impl Surroundings for Fixed {
-        fn now(&self) -> i64 {
-            self.0
-        }
-        fn random(&mut self, max: u64) -> u64 {
-            self.1.min(max)
-        }
-    }
-
     #[test]
     fn nondeterministic_commands_read_their_surroundings() {
         let state = State::Number(10);
+        let here = Surroundings {
+            clock: 42,
+            stream: 3,
+        };
+        assert_eq!(state.execute(&Command::SetNow, here), Write::Number(42));
         assert_eq!(
-            state.execute(&Command::SetNow, &mut Fixed(42, 0)),
-            Write::Number(42)
-        );
-        assert_eq!(
-            state.execute(&Command::AddRandom(5), &mut Fixed(0, 3)),
+            state.execute(&Command::AddRandom(5), here),
             Write::Number(13)
         );
+        let (a, b) = (
+            Surroundings::of(1, NodeId(1), 9, 4),
+            Surroundings::of(1, NodeId(2), 9, 4),
+        );
+        assert_ne!(
+            (a.clock, a.stream),
+            (b.clock, b.stream),
+            "replicas must disagree"
+        );
+        assert_eq!(
+            a,
+            Surroundings::of(1, NodeId(1), 9, 4),
+            "and each must be reproducible"
+        );
+        assert!((0..100).all(|t| Surroundings::of(t, NodeId(1), t, t).random(6) <= 6));
         assert!(!Command::SetNow.is_deterministic() && Command::Add(1).is_deterministic());
     }
 }

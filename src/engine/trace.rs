@@ -6,6 +6,7 @@
 
 use super::ids::{ClientId, MsgId, NodeId, Offset, Tick};
 use super::log::Payload;
+use super::protocol::Role;
 use super::service::Command;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -33,7 +34,8 @@ pub enum TraceKind {
     },
     /// A write reached a node that was down; nobody handled it.
     RequestLost {
-        node: NodeId,
+        /// Where it was sent; none when no node was taking writes.
+        node: Option<NodeId>,
         client: ClientId,
     },
     Send {
@@ -63,6 +65,8 @@ pub enum TraceKind {
         node: NodeId,
         offset: Offset,
         epoch: u64,
+        /// The node that accepted the record into the log.
+        writer: NodeId,
         payload: Payload,
     },
     Truncate {
@@ -83,6 +87,16 @@ pub enum TraceKind {
         node: NodeId,
         client: ClientId,
         offset: Offset,
+    },
+    /// A user asked a node to take over as primary.
+    Promote {
+        node: NodeId,
+    },
+    /// A node's role or epoch changed.
+    Role {
+        node: NodeId,
+        role: Role,
+        epoch: u64,
     },
     Timer {
         node: NodeId,
@@ -127,8 +141,18 @@ impl fmt::Display for TraceKind {
             } => {
                 write!(f, "{client} writes {command} to {node}")
             }
-            TraceKind::RequestLost { node, client } => {
+            TraceKind::RequestLost {
+                node: Some(node),
+                client,
+            } => {
                 write!(f, "{client}'s write lost: {node} is down")
+            }
+            TraceKind::RequestLost { node: None, client } => {
+                write!(f, "{client}'s write lost: no node is taking writes")
+            }
+            TraceKind::Promote { node } => write!(f, "{node} is asked to take over"),
+            TraceKind::Role { node, role, epoch } => {
+                write!(f, "{node} is now {role} in epoch {epoch}")
             }
             TraceKind::Send {
                 id,

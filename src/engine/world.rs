@@ -26,6 +26,8 @@ pub struct Node {
     pub up: bool,
     pub log: Log,
     pub machine: Machine,
+    /// Durable like the log: the highest epoch this node has promised.
+    pub persisted_epoch: u64,
     protocol: Box<dyn Protocol>,
     timer: Option<QueueKey>,
 }
@@ -46,6 +48,10 @@ pub struct ClientAck {
     pub client: ClientId,
     pub node: NodeId,
     pub offset: Offset,
+    /// Epoch and writer of the acknowledged record: with the offset, they
+    /// identify it, so a checker can tell whether it survived.
+    pub epoch: u64,
+    pub writer: NodeId,
     pub tick: Tick,
 }
 
@@ -84,11 +90,12 @@ impl World {
                 up: true,
                 log: Log::new(),
                 machine: Machine::new(scenario.service),
+                persisted_epoch: 0,
                 protocol: scenario.protocol.build(id),
                 timer: None,
             })
             .collect();
-        World {
+        let mut world = World {
             rng: SimRng::new(scenario.seed),
             scenario,
             tick: 0,
@@ -103,6 +110,15 @@ impl World {
             trace_len: 0,
             last_events: Vec::new(),
             checkers: Checkers::default(),
+        };
+        world.start_nodes();
+        world
+    }
+
+    /// Lets every protocol set itself up (arm timers); not a step.
+    fn start_nodes(&mut self) {
+        for node in self.node_ids.clone() {
+            self.run_handler(node, |p, ctx, out| p.on_start(ctx, out));
         }
     }
 
@@ -248,25 +264,37 @@ impl World {
 
     fn carry_out_input(&mut self, input: &Input) {
         match input {
-            Input::Write { client, command } => {
-                let node = self.scenario.protocol.write_target();
-                let request = ClientRequest {
-                    client: *client,
-                    command: command.clone(),
-                };
-                if !self.is_up(node) {
+            Input::Write {
+                client,
+                command,
+                to,
+            } => {
+                let target = to.or_else(|| self.writer());
+                let client = *client;
+                let Some(node) = target.filter(|&n| self.is_up(n)) else {
                     self.record(TraceKind::RequestLost {
-                        node,
-                        client: *client,
+                        node: target,
+                        client,
                     });
                     return;
-                }
+                };
                 self.record(TraceKind::Write {
                     node,
-                    client: *client,
+                    client,
                     command: command.clone(),
                 });
+                let request = ClientRequest {
+                    client,
+                    command: command.clone(),
+                };
                 self.run_handler(node, |p, ctx, out| p.on_client_request(ctx, request, out));
+            }
+            Input::Promote { node } => {
+                let node = *node;
+                if self.is_up(node) {
+                    self.record(TraceKind::Promote { node });
+                    self.run_handler(node, |p, ctx, out| p.on_promote(ctx, out));
+                }
             }
             Input::Crash { node } => self.crash(*node),
             Input::Restart { node } => self.restart(*node),
@@ -304,6 +332,17 @@ impl World {
         if self.network.cut(from, to) {
             self.record(TraceKind::Cut { from, to });
         }
+    }
+
+    /// Where a client's write goes by default: the live node that takes
+    /// writes, preferring the newest epoch (what a client that follows
+    /// leader announcements would pick), then the lowest id.
+    pub fn writer(&self) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .filter(|n| n.up && n.protocol.takes_writes())
+            .max_by_key(|n| (n.protocol.epoch(), std::cmp::Reverse(n.id)))
+            .map(|n| n.id)
     }
 
     pub fn is_up(&self, node: NodeId) -> bool {
@@ -385,11 +424,12 @@ impl World {
             return;
         };
         let mut out = Out::default();
-        {
+        let before = {
             let n = &mut self.nodes[index];
             if !n.up {
                 return;
             }
+            let before = (n.protocol.role(), n.protocol.epoch());
             let ctx = Ctx {
                 me: node,
                 tick: self.tick,
@@ -397,8 +437,16 @@ impl World {
                 machine: &n.machine,
                 nodes: &self.node_ids,
                 params: &self.scenario.params,
+                seed: self.scenario.seed,
+                persisted_epoch: n.persisted_epoch,
             };
             handler(n.protocol.as_mut(), &ctx, &mut out);
+            before
+        };
+        let protocol = &self.nodes[index].protocol;
+        let (role, epoch) = (protocol.role(), protocol.epoch());
+        if (role, epoch) != before {
+            self.record(TraceKind::Role { node, role, epoch });
         }
         for effect in out.effects {
             self.carry_out_effect(index, effect);
@@ -410,8 +458,8 @@ impl World {
         match effect {
             Effect::Send { to, message } => self.send(node, to, message),
             Effect::Append(record) => {
-                let (offset, epoch, payload) =
-                    (record.offset, record.epoch, record.payload.clone());
+                let (offset, epoch, writer) = (record.offset, record.epoch, record.writer);
+                let payload = record.payload.clone();
                 if let Err(e) = self.nodes[index].log.append(record) {
                     panic!("protocol bug on {node}: {e}");
                 }
@@ -419,12 +467,18 @@ impl World {
                     node,
                     offset,
                     epoch,
+                    writer,
                     payload,
                 });
             }
             Effect::Truncate { from } => {
                 self.nodes[index].log.truncate_from(from);
                 self.record(TraceKind::Truncate { node, from });
+                // Records it applied are gone: rebuild the state from what is left.
+                if self.nodes[index].machine.applied_offset > from {
+                    self.nodes[index].machine = Machine::new(self.scenario.service);
+                    self.apply_log(index, from);
+                }
             }
             Effect::Commit { up_to } => match self.nodes[index].log.commit_to(up_to) {
                 Ok(true) => self.record(TraceKind::Commit {
@@ -436,10 +490,14 @@ impl World {
             },
             Effect::Apply { up_to } => self.apply_log(index, up_to),
             Effect::Reply { client, offset } => {
+                let record = self.nodes[index].log.get(offset);
+                let (epoch, writer) = record.map_or((0, node), |r| (r.epoch, r.writer));
                 self.client_acks.push(ClientAck {
                     client,
                     node,
                     offset,
+                    epoch,
+                    writer,
                     tick: self.tick,
                 });
                 self.record(TraceKind::Reply {
@@ -447,6 +505,10 @@ impl World {
                     client,
                     offset,
                 });
+            }
+            Effect::PersistEpoch { epoch } => {
+                let n = &mut self.nodes[index];
+                n.persisted_epoch = n.persisted_epoch.max(epoch);
             }
             Effect::SetTimer { after_ticks } => {
                 if let Some(key) = self.nodes[index].timer.take() {
@@ -473,17 +535,14 @@ impl World {
                 break;
             };
             let write = match &record.payload {
-                Payload::Write(write) => write.clone(),
+                Payload::Write(write) => Some(write.clone()),
+                Payload::EpochStart { .. } => None,
                 Payload::Command(command) => {
-                    let mut around = ReplicaSurroundings {
-                        node,
-                        tick: self.tick,
-                        rng: &mut self.rng,
-                    };
-                    n.machine.state.execute(command, &mut around)
+                    let around = Surroundings::of(self.scenario.seed, node, self.tick, offset);
+                    Some(n.machine.state.execute(command, around))
                 }
             };
-            n.machine.apply(&write);
+            n.machine.apply(write.as_ref());
             let state = n.machine.state.to_string();
             self.record(TraceKind::Apply {
                 node,
@@ -553,25 +612,5 @@ impl World {
             deliver_tick: at,
         });
         self.queue.push(at, Event::Deliver(id));
-    }
-}
-
-/// What a nondeterministic command sees on the replica executing it: that
-/// replica's clock (each node's runs ahead by its id, as real clocks
-/// disagree) and a draw from the world's one random generator at the moment
-/// it executes, which differs from replica to replica.
-struct ReplicaSurroundings<'a> {
-    node: NodeId,
-    tick: Tick,
-    rng: &'a mut SimRng,
-}
-
-impl Surroundings for ReplicaSurroundings<'_> {
-    fn now(&self) -> i64 {
-        (self.tick + u64::from(self.node.0)) as i64
-    }
-
-    fn random(&mut self, max: u64) -> u64 {
-        self.rng.range(0, max)
     }
 }

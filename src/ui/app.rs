@@ -8,7 +8,7 @@ use super::node_card::NodeCard;
 use super::status::Status;
 use super::view;
 use super::write_form::WriteForm;
-use crate::engine::{ClientId, Input, NodeId, Timeline};
+use crate::engine::{Input, NodeId, Timeline};
 use crate::scenarios;
 use gloo::timers::callback::Interval;
 use std::sync::Arc;
@@ -127,12 +127,7 @@ impl App {
         let world = timeline.world();
         let on_crash = link.callback(|node: NodeId| Msg::Input(Input::Crash { node }));
         let on_restart = link.callback(|node: NodeId| Msg::Input(Input::Restart { node }));
-        let on_write = link.callback(|command| {
-            Msg::Input(Input::Write {
-                client: ClientId::default(),
-                command,
-            })
-        });
+        let on_write = link.callback(|command| Msg::Input(Input::write(command)));
         let scenario = timeline.scenario();
         let can_step = can_step(timeline);
         html! {

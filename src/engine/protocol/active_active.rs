@@ -89,6 +89,10 @@ impl Protocol for Sequencer {
         Role::Sequencer
     }
 
+    fn takes_writes(&self) -> bool {
+        true
+    }
+
     fn runs_service(&self) -> bool {
         false
     }
@@ -96,6 +100,7 @@ impl Protocol for Sequencer {
     fn on_client_request(&mut self, ctx: &Ctx, request: ClientRequest, out: &mut Out) {
         let offset = ctx.log.end();
         let record = Record {
+            writer: ctx.me,
             offset,
             epoch: EPOCH,
             payload: Payload::Command(request.command),
@@ -137,7 +142,7 @@ impl Protocol for Sequencer {
                 *acked = (*acked).max(from_offset);
                 out.send(from, replicate_from(ctx, from_offset));
             }
-            Message::Replicate { .. } => {}
+            _ => {}
         }
     }
 
@@ -257,6 +262,7 @@ mod tests {
     fn record(offset: Offset, command: &str) -> Record {
         Record {
             offset,
+            writer: SEQUENCER,
             epoch: EPOCH,
             payload: Payload::Command(command.parse().unwrap()),
         }
@@ -283,6 +289,8 @@ mod tests {
             machine,
             nodes: &NODES,
             params,
+            seed: 0,
+            persisted_epoch: 0,
         }
     }
 
@@ -418,6 +426,7 @@ mod tests {
             ProtocolParams {
                 retry_ticks: 5,
                 max_batch_records: 4,
+                ..ProtocolParams::default()
             },
         );
         let mut sequencer = Sequencer::default();
