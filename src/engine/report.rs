@@ -2,7 +2,8 @@
 
 use super::check::Violation;
 use super::ids::{NodeId, Offset, Tick};
-use super::protocol::Role;
+use super::log::Payload;
+use super::protocol::{ProtocolKind, Role};
 use super::scenario::Scenario;
 use super::service::State;
 use super::trace::TraceEvent;
@@ -15,17 +16,23 @@ use std::sync::Arc;
 pub struct NodeReport {
     pub id: NodeId,
     pub role: Role,
+    pub epoch: u64,
     pub up: bool,
     /// The service's value; `None` on a node that does not run the service.
     pub state: Option<State>,
     pub applied_offset: Offset,
     pub log_end_offset: Offset,
     pub commit_offset: Offset,
+    /// Size of the log's payloads in their canonical JSON encoding.
+    pub log_bytes: u64,
+    /// Records a replay of this log must execute (commands, not results).
+    pub replay_executions: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RunReport {
     pub scenario: String,
+    pub protocol: ProtocolKind,
     pub seed: u64,
     /// 16 hex digits: a JSON number would lose bits in JavaScript.
     pub trace_hash: String,
@@ -37,6 +44,10 @@ pub struct RunReport {
     pub violations: Vec<Violation>,
 }
 
+fn payload_bytes(payload: &Payload) -> u64 {
+    serde_json::to_vec(payload).map_or(0, |bytes| bytes.len() as u64)
+}
+
 pub fn hash_hex(hash: u64) -> String {
     format!("{hash:016x}")
 }
@@ -46,6 +57,7 @@ impl RunReport {
         let scenario = world.scenario();
         RunReport {
             scenario: scenario.name.clone(),
+            protocol: scenario.protocol,
             seed: scenario.seed,
             trace_hash: hash_hex(world.trace_hash()),
             final_tick: world.tick(),
@@ -58,11 +70,18 @@ impl RunReport {
                 .map(|n| NodeReport {
                     id: n.id,
                     role: n.role(),
+                    epoch: n.epoch(),
                     up: n.up,
                     state: (n.runs_service() && n.up).then(|| n.machine.state.clone()),
                     applied_offset: n.machine.applied_offset,
                     log_end_offset: n.log.end(),
                     commit_offset: n.log.commit_offset(),
+                    log_bytes: n.log.read_from(0).map(|r| payload_bytes(&r.payload)).sum(),
+                    replay_executions: n
+                        .log
+                        .read_from(0)
+                        .filter(|r| matches!(r.payload, Payload::Command(_)))
+                        .count() as u64,
                 })
                 .collect(),
             violations: world.violations().to_vec(),

@@ -40,6 +40,10 @@ impl Node {
     pub fn runs_service(&self) -> bool {
         self.protocol.runs_service()
     }
+
+    pub fn epoch(&self) -> u64 {
+        self.protocol.epoch()
+    }
 }
 
 /// An acknowledgement a client received.
