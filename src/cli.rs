@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use loglab::engine::faults;
 use loglab::engine::report::{self, RunReport};
 use loglab::engine::{Scenario, Timeline};
 use std::io::{self, Write};
@@ -30,6 +31,12 @@ enum Command {
         /// Also print every trace event as one JSON line, before the report.
         #[arg(long)]
         trace: bool,
+        /// Run under this seed instead of the file's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Add the random fault schedule a sweep uses for this seed.
+        #[arg(long)]
+        faults: bool,
     },
     /// Run a scenario under many seeds and report the violating ones.
     Sweep {
@@ -37,6 +44,10 @@ enum Command {
         /// Seeds to try, as START..END (END excluded).
         #[arg(long, value_parser = parse_seed_range, default_value = "0..1000")]
         seeds: Range<u64>,
+        /// Give every seed its own random crashes, partitions, loss,
+        /// duplication and delays (replay one with `run --seed N --faults`).
+        #[arg(long)]
+        faults: bool,
     },
     /// Measure simulated events per second on a fixed workload.
     Bench {
@@ -62,8 +73,17 @@ fn parse_seed_range(text: &str) -> Result<Range<u64>, String> {
 pub fn main() -> i32 {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Run { file, trace } => run(&file, trace),
-        Command::Sweep { file, seeds } => sweep(&file, seeds),
+        Command::Run {
+            file,
+            trace,
+            seed,
+            faults,
+        } => run(&file, trace, seed, faults),
+        Command::Sweep {
+            file,
+            seeds,
+            faults,
+        } => sweep(&file, seeds, faults),
         Command::Bench { ticks } => bench(ticks),
     };
     match outcome {
@@ -92,8 +112,19 @@ fn print_json(value: &impl serde::Serialize, pretty: bool) -> Result<(), String>
     writeln!(out, "{}", text.map_err(|e| e.to_string())?).map_err(|e| e.to_string())
 }
 
-fn run(file: &Path, trace: bool) -> Result<(), String> {
-    let scenario = Arc::new(load(file)?);
+/// The scenario a run or sweep uses for `seed`.
+fn variant(base: &Scenario, seed: u64, faults: bool) -> Scenario {
+    if faults {
+        return faults::with_random_faults(base, seed);
+    }
+    let mut scenario = base.clone();
+    scenario.seed = seed;
+    scenario
+}
+
+fn run(file: &Path, trace: bool, seed: Option<u64>, faults: bool) -> Result<(), String> {
+    let base = load(file)?;
+    let scenario = Arc::new(variant(&base, seed.unwrap_or(base.seed), faults));
     let mut out = io::BufWriter::new(io::stdout().lock());
     let mut failed = None;
     let world = report::run(scenario, |event| {
@@ -114,13 +145,18 @@ fn run(file: &Path, trace: bool) -> Result<(), String> {
 struct SweepSummary {
     scenario: String,
     seeds: String,
+    faults: bool,
     runs: u64,
     steps: u64,
     distinct_trace_hashes: usize,
     violating_seeds: Vec<u64>,
+    /// How many runs broke each invariant.
+    violations_by_invariant: std::collections::BTreeMap<&'static str, u64>,
+    /// How to replay the first violating seed, if any.
+    replay: Option<String>,
 }
 
-fn sweep(file: &Path, seeds: Range<u64>) -> Result<(), String> {
+fn sweep(file: &Path, seeds: Range<u64>, faults: bool) -> Result<(), String> {
     let scenario = load(file)?;
     let bar = ProgressBar::new(seeds.end - seeds.start);
     bar.set_style(
@@ -137,9 +173,8 @@ fn sweep(file: &Path, seeds: Range<u64>) -> Result<(), String> {
                     seeds
                         .filter(|seed| seed % threads == worker)
                         .map(|seed| {
-                            let mut variant = scenario.clone();
-                            variant.seed = seed;
-                            let world = report::run(Arc::new(variant), |_| {});
+                            let world =
+                                report::run(Arc::new(variant(scenario, seed, faults)), |_| {});
                             bar.inc(1);
                             RunReport::of(&world)
                         })
@@ -168,6 +203,19 @@ fn sweep(file: &Path, seeds: Range<u64>) -> Result<(), String> {
             .filter(|r| !r.violations.is_empty())
             .map(|r| r.seed)
             .collect(),
+        violations_by_invariant: reports.iter().fold(Default::default(), |mut counts, r| {
+            let kinds: std::collections::BTreeSet<&str> =
+                r.violations.iter().map(|v| v.invariant).collect();
+            kinds
+                .into_iter()
+                .for_each(|k| *counts.entry(k).or_insert(0) += 1);
+            counts
+        }),
+        replay: reports.iter().find(|r| !r.violations.is_empty()).map(|r| {
+            let flag = if faults { " --faults" } else { "" };
+            format!("loglab run {} --seed {}{flag}", file.display(), r.seed)
+        }),
+        faults,
     };
     eprintln!("swept {} seeds in {:.2?}", summary.runs, started.elapsed());
     print_json(&summary, true)

@@ -60,10 +60,18 @@ const PLANTED_BUGS: &[&str] = &[
 fn every_example_runs_and_only_planted_bugs_violate() {
     for (name, _) in loglab::scenarios::BUNDLED {
         let out = loglab(&["run", &scenario_path(name)]);
-        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         let violations = report["violations"].as_array().unwrap();
-        assert_eq!(!violations.is_empty(), PLANTED_BUGS.contains(name), "{name}: {violations:?}");
+        assert_eq!(
+            !violations.is_empty(),
+            PLANTED_BUGS.contains(name),
+            "{name}: {violations:?}"
+        );
         if violations.is_empty() {
             let states: Vec<&Value> = report["replicas"]
                 .as_array()
@@ -72,7 +80,10 @@ fn every_example_runs_and_only_planted_bugs_violate() {
                 .filter(|r| r["state"] != Value::Null)
                 .map(|r| &r["state"])
                 .collect();
-            assert!(states.windows(2).all(|w| w[0] == w[1]), "{name}: replicas differ: {states:?}");
+            assert!(
+                states.windows(2).all(|w| w[0] == w[1]),
+                "{name}: replicas differ: {states:?}"
+            );
         }
     }
 }

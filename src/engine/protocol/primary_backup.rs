@@ -172,7 +172,13 @@ impl PrimaryBackup {
         // A primary's state covers its whole log: it executes on top of it.
         out.push(Effect::Apply { up_to: end + 1 });
         self.next = Self::others(ctx).map(|n| (n, end)).collect();
-        let commit = ctx.log.commit_offset();
+        let commit = if ctx.params.ack == AckMode::Async {
+            // Async commits on the primary's own append, the epoch's start too.
+            out.push(Effect::Commit { up_to: end + 1 });
+            end + 1
+        } else {
+            ctx.log.commit_offset()
+        };
         self.send_appends(ctx, Some(&start), commit, out);
     }
 
@@ -340,6 +346,11 @@ impl PrimaryBackup {
                 granted,
             },
         );
+        if epoch > promised && !granted && ctx.params.failover_timeout_ticks > 0 {
+            // Our log is fresher than the candidate's, so it cannot win a
+            // majority that includes us: stand ourselves instead of waiting.
+            self.start_candidacy(ctx, out);
+        }
     }
 
     fn on_promise(&mut self, ctx: &Ctx, from: NodeId, epoch: u64, granted: bool, out: &mut Out) {
