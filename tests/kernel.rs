@@ -309,3 +309,31 @@ fn inputs_run_in_tick_order_whatever_order_the_file_lists_them() {
         "(0+1)*2+5-1: same-tick inputs keep file order"
     );
 }
+
+#[test]
+fn a_read_sees_the_chosen_replica_as_it_is_now() {
+    let read = Input::Read {
+        client: Default::default(),
+        from: NodeId(1),
+        key: None,
+    };
+    let mut world = World::new(scenario(base(vec![], 50)));
+    world.apply_input(&Input::write("+5".parse().unwrap()));
+    world.apply_input(&read);
+    let seen = |world: &World| match &world.last_events()[0].kind {
+        TraceKind::Read {
+            value,
+            applied_offset,
+            ..
+        } => (*value, *applied_offset),
+        other => panic!("not a read: {other:?}"),
+    };
+    assert_eq!(
+        seen(&world),
+        (Some(0), 0),
+        "before replication the replica is stale"
+    );
+    world.run_until(50);
+    world.apply_input(&read);
+    assert_eq!(seen(&world), (Some(5), 1));
+}

@@ -216,7 +216,13 @@ async fn an_invalid_command_leaves_the_run_untouched() {
     type_command(&root, "double it").await;
     click(&root, "Write").await;
     let error = text(&root, "[data-testid=write-error]");
-    assert!(error.contains("not an arithmetic command"), "{error}");
+    assert!(error.contains("is not a command"), "{error}");
+    assert_eq!(status(&root), "Tick 0 \u{b7} Step 0");
+
+    type_command(&root, "put a 1").await;
+    click(&root, "Write").await;
+    let error = text(&root, "[data-testid=write-error]");
+    assert!(error.contains("is a key-value command"), "{error}");
     assert_eq!(status(&root), "Tick 0 \u{b7} Step 0");
     assert!(log_commands(&root, "n0").is_empty());
 

@@ -39,6 +39,15 @@ pub enum Input {
     Heal,
     /// Asks a node to take over as primary (primary-backup only).
     Promote { node: NodeId },
+    /// A client reads from one chosen replica: the value of `key` in a
+    /// key-value table, or the number of the arithmetic service.
+    Read {
+        #[serde(default)]
+        client: ClientId,
+        from: NodeId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+    },
 }
 
 impl Input {
@@ -75,6 +84,16 @@ impl fmt::Display for Input {
                 write!(f, "{client} writes {command} to {node}")
             }
             Input::Promote { node } => write!(f, "promote {node}"),
+            Input::Read {
+                client,
+                from,
+                key: Some(key),
+            } => write!(f, "{client} reads {key} from {from}"),
+            Input::Read {
+                client,
+                from,
+                key: None,
+            } => write!(f, "{client} reads from {from}"),
             Input::Crash { node } => write!(f, "crash {node}"),
             Input::Restart { node } => write!(f, "restart {node}"),
             Input::Partition { from, to, one_way } => {

@@ -154,6 +154,7 @@ impl Scenario {
                 ));
             }
             match &timed.input {
+                Input::Read { from: node, .. } => known(format!("inputs[{i}].from"), *node)?,
                 Input::Crash { node } | Input::Restart { node } | Input::Isolate { node } => {
                     known(format!("inputs[{i}].node"), *node)?
                 }

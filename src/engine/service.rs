@@ -132,6 +132,15 @@ impl State {
         }
     }
 
+    /// What a read sees: the number, or the value under `key` (if any).
+    pub fn read(&self, key: Option<&str>) -> Option<i64> {
+        match (self, key) {
+            (State::Number(n), _) => Some(*n),
+            (State::Table(table), Some(key)) => table.get(key).copied(),
+            (State::Table(_), None) => None,
+        }
+    }
+
     /// The arithmetic service's value; `None` for a table.
     pub fn number(&self) -> Option<i64> {
         match self {

@@ -88,6 +88,15 @@ pub enum TraceKind {
         client: ClientId,
         offset: Offset,
     },
+    /// A client read from a replica and saw `value` (none: no such key, or
+    /// the replica is down).
+    Read {
+        node: NodeId,
+        client: ClientId,
+        key: Option<String>,
+        value: Option<i64>,
+        applied_offset: Offset,
+    },
     /// A user asked a node to take over as primary.
     Promote {
         node: NodeId,
@@ -149,6 +158,20 @@ impl fmt::Display for TraceKind {
             }
             TraceKind::RequestLost { node: None, client } => {
                 write!(f, "{client}'s write lost: no node is taking writes")
+            }
+            TraceKind::Read {
+                node,
+                client,
+                key,
+                value,
+                applied_offset,
+            } => {
+                let what = key.as_deref().map_or(String::new(), |k| format!(" {k}"));
+                let seen = value.map_or("nothing".to_owned(), |v| v.to_string());
+                write!(
+                    f,
+                    "{client} reads{what} from {node} (applied #{applied_offset}): {seen}"
+                )
             }
             TraceKind::Promote { node } => write!(f, "{node} is asked to take over"),
             TraceKind::Role { node, role, epoch } => {

@@ -293,6 +293,18 @@ impl World {
                 };
                 self.run_handler(node, |p, ctx, out| p.on_client_request(ctx, request, out));
             }
+            Input::Read { client, from, key } => {
+                let node = self.node(*from).filter(|n| n.up);
+                let value = node.and_then(|n| n.machine.state.read(key.as_deref()));
+                let applied_offset = node.map_or(0, |n| n.machine.applied_offset);
+                self.record(TraceKind::Read {
+                    node: *from,
+                    client: *client,
+                    key: key.clone(),
+                    value,
+                    applied_offset,
+                });
+            }
             Input::Promote { node } => {
                 let node = *node;
                 if self.is_up(node) {

@@ -491,3 +491,289 @@ impl Protocol for PrimaryBackup {
         Box::new(self.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::log::Log;
+    use crate::engine::protocol::ProtocolParams;
+    use crate::engine::service::{Command, Machine, State, Write};
+
+    const NODES: [NodeId; 3] = [NodeId(0), NodeId(1), NodeId(2)];
+
+    fn record(offset: Offset, epoch: u64, value: i64) -> Record {
+        Record {
+            offset,
+            epoch,
+            writer: FIRST_PRIMARY,
+            payload: Payload::Write(Write::Number(value)),
+        }
+    }
+
+    fn log_of(records: &[Record]) -> Log {
+        let mut log = Log::new();
+        records.iter().for_each(|r| log.append(r.clone()).unwrap());
+        log
+    }
+
+    struct Node {
+        log: Log,
+        machine: Machine,
+        params: ProtocolParams,
+        persisted_epoch: u64,
+    }
+
+    impl Node {
+        fn new(records: &[Record], params: ProtocolParams) -> Node {
+            let machine = Machine {
+                state: State::Number(0),
+                applied_offset: 0,
+            };
+            Node {
+                log: log_of(records),
+                machine,
+                params,
+                persisted_epoch: 0,
+            }
+        }
+
+        fn ctx(&self, me: NodeId, tick: Tick) -> Ctx<'_> {
+            Ctx {
+                me,
+                tick,
+                log: &self.log,
+                machine: &self.machine,
+                nodes: &NODES,
+                params: &self.params,
+                seed: 0,
+                persisted_epoch: self.persisted_epoch,
+            }
+        }
+    }
+
+    #[test]
+    fn primary_executes_logs_the_result_and_waits_for_a_quorum() {
+        let mut node = Node::new(&[record(0, 1, 1)], ProtocolParams::default());
+        node.machine = Machine {
+            state: State::Number(1),
+            applied_offset: 1,
+        };
+        let mut primary = PrimaryBackup::new(FIRST_PRIMARY);
+        primary.next = BTreeMap::from([(NodeId(1), 1), (NodeId(2), 0)]);
+        let mut out = Out::default();
+        let request = ClientRequest {
+            client: ClientId(0),
+            command: Command::Add(2),
+        };
+        primary.on_client_request(&node.ctx(FIRST_PRIMARY, 5), request, &mut out);
+        let new = record(1, 1, 3);
+        assert_eq!(
+            out.effects,
+            vec![
+                Effect::Append(new.clone()),
+                Effect::Apply { up_to: 2 },
+                Effect::Send {
+                    to: NodeId(1),
+                    message: Message::Append {
+                        epoch: 1,
+                        prev: Some((0, 1)),
+                        records: vec![new.clone()],
+                        commit: 0
+                    },
+                },
+                Effect::Send {
+                    to: NodeId(2),
+                    message: Message::Append {
+                        epoch: 1,
+                        prev: None,
+                        records: vec![record(0, 1, 1), new],
+                        commit: 0
+                    },
+                },
+            ],
+            "quorum mode: no reply until a majority holds the write"
+        );
+        assert_eq!(primary.waiting, [(1, ClientId(0))]);
+    }
+
+    #[test]
+    fn a_quorum_of_replies_commits_and_acknowledges() {
+        let node = Node::new(
+            &[record(0, 1, 1), record(1, 1, 3)],
+            ProtocolParams::default(),
+        );
+        let mut primary = PrimaryBackup::new(FIRST_PRIMARY);
+        primary.waiting = vec![(0, ClientId(0)), (1, ClientId(1))];
+        let mut out = Out::default();
+        let reply = Message::AppendReply {
+            epoch: 1,
+            ok: true,
+            log_end: 1,
+        };
+        primary.on_message(&node.ctx(FIRST_PRIMARY, 6), NodeId(2), &reply, &mut out);
+        assert_eq!(
+            out.effects,
+            vec![
+                Effect::Commit { up_to: 1 },
+                Effect::Reply {
+                    client: ClientId(0),
+                    offset: 0
+                }
+            ]
+        );
+        assert_eq!(primary.waiting, [(1, ClientId(1))]);
+    }
+
+    #[test]
+    fn a_backup_truncates_a_divergent_tail_from_a_newer_epoch() {
+        let mut node = Node::new(
+            &[record(0, 1, 1), record(1, 1, 10)],
+            ProtocolParams::default(),
+        );
+        node.persisted_epoch = 2;
+        let mut backup = PrimaryBackup::new(NodeId(0));
+        backup.role = Role::Backup;
+        backup.epoch = 2;
+        let start = Record {
+            offset: 1,
+            epoch: 2,
+            writer: NodeId(1),
+            payload: Payload::EpochStart { primary: NodeId(1) },
+        };
+        let append = Message::Append {
+            epoch: 2,
+            prev: Some((0, 1)),
+            records: vec![start.clone()],
+            commit: 2,
+        };
+        let mut out = Out::default();
+        backup.on_message(&node.ctx(NodeId(0), 30), NodeId(1), &append, &mut out);
+        assert_eq!(
+            out.effects,
+            vec![
+                Effect::Truncate { from: 1 },
+                Effect::Append(start),
+                Effect::Commit { up_to: 2 },
+                Effect::Apply { up_to: 2 },
+                Effect::Send {
+                    to: NodeId(1),
+                    message: Message::AppendReply {
+                        epoch: 2,
+                        ok: true,
+                        log_end: 2
+                    }
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn fencing_refuses_an_older_primary_and_no_fencing_obeys_it() {
+        let node = Node::new(&[record(0, 1, 1)], ProtocolParams::default());
+        let mut backup = PrimaryBackup::new(NodeId(2));
+        backup.epoch = 2;
+        let stale = Message::Append {
+            epoch: 1,
+            prev: Some((0, 1)),
+            records: vec![],
+            commit: 1,
+        };
+        let mut out = Out::default();
+        backup.on_message(&node.ctx(NodeId(2), 40), FIRST_PRIMARY, &stale, &mut out);
+        let refusal = Message::AppendReply {
+            epoch: 2,
+            ok: false,
+            log_end: 1,
+        };
+        assert_eq!(
+            out.effects,
+            vec![Effect::Send {
+                to: FIRST_PRIMARY,
+                message: refusal.clone()
+            }]
+        );
+
+        // The old primary, told of epoch 2, steps down.
+        let mut old = PrimaryBackup::new(FIRST_PRIMARY);
+        let mut out = Out::default();
+        old.on_message(&node.ctx(FIRST_PRIMARY, 41), NodeId(2), &refusal, &mut out);
+        assert_eq!((old.role, old.epoch), (Role::Backup, 2));
+        assert_eq!(out.effects, vec![Effect::PersistEpoch { epoch: 2 }]);
+
+        let unfenced = Node::new(
+            &[record(0, 1, 1)],
+            ProtocolParams {
+                fencing: false,
+                ..Default::default()
+            },
+        );
+        let mut backup = PrimaryBackup::new(NodeId(2));
+        backup.epoch = 2;
+        let mut out = Out::default();
+        backup.on_message(
+            &unfenced.ctx(NodeId(2), 40),
+            FIRST_PRIMARY,
+            &stale,
+            &mut out,
+        );
+        assert!(matches!(
+            out.effects.last(),
+            Some(Effect::Send {
+                message: Message::AppendReply { ok: true, .. },
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_node_promises_only_a_candidate_at_least_as_fresh() {
+        let node = Node::new(
+            &[record(0, 1, 1), record(1, 1, 3)],
+            ProtocolParams {
+                failover_timeout_ticks: 0,
+                ..Default::default()
+            },
+        );
+        let mut voter = PrimaryBackup::new(NodeId(2));
+        let mut out = Out::default();
+        let stale = Message::Propose {
+            epoch: 2,
+            last_epoch: 1,
+            log_end: 1,
+        };
+        voter.on_message(&node.ctx(NodeId(2), 50), NodeId(1), &stale, &mut out);
+        assert_eq!(
+            out.effects,
+            vec![
+                Effect::PersistEpoch { epoch: 2 },
+                Effect::Send {
+                    to: NodeId(1),
+                    message: Message::Promise {
+                        epoch: 2,
+                        granted: false
+                    }
+                },
+            ]
+        );
+        let mut out = Out::default();
+        let fresh = Message::Propose {
+            epoch: 3,
+            last_epoch: 1,
+            log_end: 2,
+        };
+        voter.on_message(&node.ctx(NodeId(2), 51), NodeId(0), &fresh, &mut out);
+        assert_eq!(
+            out.effects,
+            vec![
+                Effect::PersistEpoch { epoch: 3 },
+                Effect::Send {
+                    to: NodeId(0),
+                    message: Message::Promise {
+                        epoch: 3,
+                        granted: true
+                    }
+                },
+            ]
+        );
+    }
+}
