@@ -203,7 +203,7 @@ test('A bad command is refused inline; a crash is a recorded step', async () => 
   await ui.page.getByLabel('Command for the sequencer').fill('double it');
   await ui.button('Write').click();
   await ui.testId('write-error').waitFor();
-  assert.match(await ui.testId('write-error').textContent(), /not an arithmetic command/);
+  assert.match(await ui.testId('write-error').textContent(), /is not a command/);
   await expectText(ui.status, 'Tick 0 · Step 0');
 
   await ui.button('Crash n2').click();
