@@ -11,7 +11,9 @@ pub type Offset = u64;
 
 /// A server in the simulated cluster. Node 0 is the sequencer in the
 /// active-active protocol; replicas are 1..=n.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct NodeId(pub u8);
 

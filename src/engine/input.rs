@@ -22,9 +22,13 @@ pub enum Input {
         to: Option<NodeId>,
     },
     /// The node stops: volatile state is lost, its durable log is kept.
-    Crash { node: NodeId },
+    Crash {
+        node: NodeId,
+    },
     /// A crashed node comes back and recovers from its log.
-    Restart { node: NodeId },
+    Restart {
+        node: NodeId,
+    },
     /// Cuts every link from each node in `from` to each node in `to`, and
     /// the way back too unless `one_way`.
     Partition {
@@ -34,11 +38,30 @@ pub enum Input {
         one_way: bool,
     },
     /// Cuts a node off from everyone, both ways.
-    Isolate { node: NodeId },
+    Isolate {
+        node: NodeId,
+    },
     /// Restores every cut link.
     Heal,
+    /// A subscriber stops and loses everything after its last commit.
+    CrashSubscriber {
+        name: String,
+    },
+    /// A crashed subscriber resumes from its committed offset.
+    RestartSubscriber {
+        name: String,
+    },
+    /// A subscriber stops reading (the log and everyone else carry on).
+    PauseSubscriber {
+        name: String,
+    },
+    ResumeSubscriber {
+        name: String,
+    },
     /// Asks a node to take over as primary (primary-backup only).
-    Promote { node: NodeId },
+    Promote {
+        node: NodeId,
+    },
     /// A client reads from one chosen replica: the value of `key` in a
     /// key-value table, or the number of the arithmetic service.
     Read {
@@ -84,6 +107,10 @@ impl fmt::Display for Input {
                 write!(f, "{client} writes {command} to {node}")
             }
             Input::Promote { node } => write!(f, "promote {node}"),
+            Input::CrashSubscriber { name } => write!(f, "crash subscriber {name}"),
+            Input::RestartSubscriber { name } => write!(f, "restart subscriber {name}"),
+            Input::PauseSubscriber { name } => write!(f, "pause subscriber {name}"),
+            Input::ResumeSubscriber { name } => write!(f, "resume subscriber {name}"),
             Input::Read {
                 client,
                 from,

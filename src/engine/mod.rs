@@ -18,6 +18,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod service;
+pub mod subscriber;
 pub mod timeline;
 pub mod trace;
 pub mod world;

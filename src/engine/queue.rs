@@ -12,6 +12,8 @@ pub enum Event {
     Deliver(MsgId),
     /// A node's timer fires.
     Timer(NodeId),
+    /// A subscriber (by index) polls its source log.
+    Poll(usize),
 }
 
 /// Where an event sits in the queue; used to cancel it.
@@ -77,7 +79,7 @@ mod tests {
             .into_iter()
             .map(|(t, e)| match e {
                 Event::Timer(n) => (t, n.0),
-                Event::Deliver(_) => unreachable!("only timers were queued"),
+                _ => unreachable!("only timers were queued"),
             })
             .collect();
         assert_eq!(nodes, [(3, 2), (3, 5), (5, 1), (5, 3)]);

@@ -6,10 +6,12 @@ use super::log::Payload;
 use super::protocol::{ProtocolKind, Role};
 use super::scenario::Scenario;
 use super::service::State;
+use super::subscriber::SubscriberKind;
 use super::trace::TraceEvent;
 use super::world::World;
 use serde::Serialize;
 use std::sync::Arc;
+use xxhash_rust::xxh3::xxh3_64;
 
 /// One node at the end of a run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -41,7 +43,26 @@ pub struct RunReport {
     pub trace_events: u64,
     pub acknowledged_writes: usize,
     pub replicas: Vec<NodeReport>,
+    pub subscribers: Vec<SubscriberReport>,
     pub violations: Vec<Violation>,
+}
+
+/// One subscriber at the end of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SubscriberReport {
+    pub name: String,
+    pub kind: SubscriberKind,
+    pub up: bool,
+    pub position: Offset,
+    pub committed_offset: Offset,
+    /// Source log end minus position.
+    pub lag: Offset,
+    /// Records processed, re-processing after crashes included.
+    pub processed: u64,
+    /// What its kind shows (the cache, the index, row counts, ...).
+    pub state: serde_json::Value,
+    /// 16 hex digits over the canonical JSON of `state`.
+    pub state_digest: String,
 }
 
 fn payload_bytes(payload: &Payload) -> u64 {
@@ -82,6 +103,24 @@ impl RunReport {
                         .read_from(0)
                         .filter(|r| matches!(r.payload, Payload::Command(_)))
                         .count() as u64,
+                })
+                .collect(),
+            subscribers: world
+                .subscribers()
+                .map(|(config, sub)| {
+                    let state = sub.view.shown(config.kind, &sub.loaded);
+                    let log_end = world.node(config.source).map_or(0, |n| n.log.end());
+                    SubscriberReport {
+                        name: config.name.clone(),
+                        kind: config.kind,
+                        up: sub.up,
+                        position: sub.position,
+                        committed_offset: sub.committed_offset,
+                        lag: sub.lag(log_end),
+                        processed: sub.processed,
+                        state_digest: hash_hex(xxh3_64(state.to_string().as_bytes())),
+                        state,
+                    }
                 })
                 .collect(),
             violations: world.violations().to_vec(),

@@ -8,6 +8,7 @@ use super::input::{Input, TimedInput};
 use super::network::{LatencyTicks, NetworkConfig};
 use super::protocol::{ProtocolKind, ProtocolParams};
 use super::service::ServiceKind;
+use super::subscriber::SubscriberConfig;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -33,6 +34,9 @@ pub struct Scenario {
     pub params: ProtocolParams,
     #[serde(default)]
     pub inputs: Vec<TimedInput>,
+    /// Consumers reading the log at their own pace.
+    #[serde(default)]
+    pub subscribers: Vec<SubscriberConfig>,
     pub run_ticks: Tick,
 }
 
@@ -143,6 +147,28 @@ impl Scenario {
                 check_latency(&format!("network.links[{i}].latency_ticks"), latency)?;
             }
         }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, sub) in self.subscribers.iter().enumerate() {
+            let field = |name: &str| format!("subscribers[{i}].{name}");
+            if sub.name.trim().is_empty() || !names.insert(sub.name.as_str()) {
+                return Err(invalid(
+                    field("name"),
+                    "needs a name no other subscriber has",
+                ));
+            }
+            known(field("source"), sub.source)?;
+            let counts = [
+                ("every_ticks", sub.every_ticks),
+                ("batch_records", sub.batch_records),
+                ("commit_every_records", sub.commit_every_records),
+                ("load_every_records", sub.load_every_records),
+            ];
+            for (name, value) in counts {
+                if value == 0 || value > 10_000 {
+                    return Err(invalid(field(name), "must be between 1 and 10000"));
+                }
+            }
+        }
         for (i, timed) in self.inputs.iter().enumerate() {
             if timed.tick > self.run_ticks {
                 return Err(invalid(
@@ -189,6 +215,17 @@ impl Scenario {
                         .map_err(|message| invalid(format!("inputs[{i}].command"), message))?;
                 }
                 Input::Heal => {}
+                Input::CrashSubscriber { name }
+                | Input::RestartSubscriber { name }
+                | Input::PauseSubscriber { name }
+                | Input::ResumeSubscriber { name } => {
+                    if !names.contains(name.as_str()) {
+                        return Err(invalid(
+                            format!("inputs[{i}].name"),
+                            format!("no subscriber is called `{name}`"),
+                        ));
+                    }
+                }
             }
         }
         Ok(())

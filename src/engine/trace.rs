@@ -97,6 +97,27 @@ pub enum TraceKind {
         value: Option<i64>,
         applied_offset: Offset,
     },
+    /// A subscriber read and folded the records `from..to`.
+    SubscriberRead {
+        subscriber: String,
+        from: Offset,
+        to: Offset,
+    },
+    /// A subscriber durably committed its position.
+    SubscriberCommit {
+        subscriber: String,
+        offset: Offset,
+    },
+    /// A warehouse subscriber loaded staged rows.
+    SubscriberLoad {
+        subscriber: String,
+        rows: u64,
+    },
+    /// A subscriber crashed, paused, resumed or restarted (`what`).
+    SubscriberState {
+        subscriber: String,
+        what: String,
+    },
     /// A user asked a node to take over as primary.
     Promote {
         node: NodeId,
@@ -173,6 +194,20 @@ impl fmt::Display for TraceKind {
                     "{client} reads{what} from {node} (applied #{applied_offset}): {seen}"
                 )
             }
+            TraceKind::SubscriberRead {
+                subscriber,
+                from,
+                to,
+            } => {
+                write!(f, "{subscriber} reads #{from}..#{}", to - 1)
+            }
+            TraceKind::SubscriberCommit { subscriber, offset } => {
+                write!(f, "{subscriber} commits offset {offset}")
+            }
+            TraceKind::SubscriberLoad { subscriber, rows } => {
+                write!(f, "{subscriber} loads {rows} rows into the warehouse")
+            }
+            TraceKind::SubscriberState { subscriber, what } => write!(f, "{subscriber} {what}"),
             TraceKind::Promote { node } => write!(f, "{node} is asked to take over"),
             TraceKind::Role { node, role, epoch } => {
                 write!(f, "{node} is now {role} in epoch {epoch}")

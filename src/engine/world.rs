@@ -15,6 +15,7 @@ use super::queue::{Event, EventQueue, QueueKey};
 use super::rng::SimRng;
 use super::scenario::Scenario;
 use super::service::{Machine, Surroundings};
+use super::subscriber::{Subscriber, SubscriberConfig};
 use super::trace::{chain_hash, DropReason, TraceEvent, TraceKind, EMPTY_TRACE_HASH};
 use serde::Serialize;
 use std::sync::Arc;
@@ -80,6 +81,8 @@ pub struct World {
     /// whole trace collect these after each step.
     last_events: Vec<TraceEvent>,
     checkers: Checkers,
+    /// One per `scenario.subscribers`, same order.
+    subscribers: Vec<Subscriber>,
 }
 
 impl World {
@@ -114,7 +117,14 @@ impl World {
             trace_len: 0,
             last_events: Vec::new(),
             checkers: Checkers::default(),
+            subscribers: Vec::new(),
         };
+        world.subscribers = world
+            .scenario
+            .subscribers
+            .iter()
+            .map(|_| Subscriber::new(world.scenario.service))
+            .collect();
         world.start_nodes();
         world
     }
@@ -172,6 +182,11 @@ impl World {
     pub fn last_events(&self) -> &[TraceEvent] {
         &self.last_events
     }
+    /// Subscribers, in the order the scenario declares them.
+    pub fn subscribers(&self) -> impl Iterator<Item = (&SubscriberConfig, &Subscriber)> {
+        self.scenario.subscribers.iter().zip(&self.subscribers)
+    }
+
     /// Invariant violations found so far, in the order they began.
     pub fn violations(&self) -> &[Violation] {
         self.checkers.violations()
@@ -219,6 +234,7 @@ impl World {
         match event {
             Event::Deliver(id) => self.deliver(id),
             Event::Timer(node) => self.fire_timer(node),
+            Event::Poll(index) => self.poll_subscriber(index),
         }
         self.end_step();
         true
@@ -305,6 +321,27 @@ impl World {
                     applied_offset,
                 });
             }
+            Input::CrashSubscriber { name } => self.subscriber_input(name, "crashes", |s| {
+                s.crash();
+                true
+            }),
+            Input::RestartSubscriber { name } => self.subscriber_input(name, "restarts", |s| {
+                let was_down = !s.up;
+                if was_down {
+                    s.restart();
+                }
+                was_down
+            }),
+            Input::PauseSubscriber { name } => self.subscriber_input(name, "pauses", |s| {
+                let was_running = !s.paused;
+                s.paused = true;
+                was_running
+            }),
+            Input::ResumeSubscriber { name } => self.subscriber_input(name, "resumes", |s| {
+                let was_paused = s.paused;
+                s.paused = false;
+                was_paused
+            }),
             Input::Promote { node } => {
                 let node = *node;
                 if self.is_up(node) {
@@ -393,6 +430,92 @@ impl World {
         self.nodes[index].up = true;
         self.record(TraceKind::Restart { node });
         self.run_handler(node, |p, ctx, out| p.on_restart(ctx, out));
+    }
+
+    /// Applies a subscriber input; `change` says whether it did anything.
+    fn subscriber_input(
+        &mut self,
+        name: &str,
+        what: &str,
+        change: impl FnOnce(&mut Subscriber) -> bool,
+    ) {
+        let Some(index) = self
+            .scenario
+            .subscribers
+            .iter()
+            .position(|s| s.name == name)
+        else {
+            return;
+        };
+        if change(&mut self.subscribers[index]) {
+            let subscriber = name.to_owned();
+            self.record(TraceKind::SubscriberState {
+                subscriber,
+                what: what.to_owned(),
+            });
+            self.wake_subscribers();
+        }
+    }
+
+    /// Schedules a poll for every running subscriber that has committed
+    /// records to read and no poll pending. Nobody waits for a subscriber:
+    /// this only ever adds its own events.
+    fn wake_subscribers(&mut self) {
+        for index in 0..self.subscribers.len() {
+            let config = &self.scenario.subscribers[index];
+            let available = self
+                .node(config.source)
+                .map_or(0, |n| n.log.commit_offset());
+            let sub = &self.subscribers[index];
+            if sub.up && !sub.paused && !sub.polling && available > sub.position {
+                let at = self.tick + config.every_ticks;
+                self.subscribers[index].polling = true;
+                self.queue.push(at, Event::Poll(index));
+            }
+        }
+    }
+
+    fn poll_subscriber(&mut self, index: usize) {
+        let scenario = Arc::clone(&self.scenario);
+        let config = &scenario.subscribers[index];
+        self.subscribers[index].polling = false;
+        let sub = &self.subscribers[index];
+        if !sub.up || sub.paused {
+            return;
+        }
+        let from = sub.position;
+        let Some(source) = self.node(config.source).filter(|n| n.up) else {
+            // The source is down: try again later.
+            self.subscribers[index].polling = true;
+            self.queue
+                .push(self.tick + config.every_ticks, Event::Poll(index));
+            return;
+        };
+        let upto = source.log.commit_offset().min(from + config.batch_records);
+        let records: Vec<_> = (from..upto)
+            .filter_map(|o| source.log.get(o).cloned())
+            .collect();
+        let me = NodeId(u8::MAX);
+        let outcome = self.subscribers[index].poll(config, &records, scenario.seed, me, self.tick);
+        let subscriber = config.name.clone();
+        if let Some((from, to)) = outcome.read {
+            self.record(TraceKind::SubscriberRead {
+                subscriber: subscriber.clone(),
+                from,
+                to,
+            });
+        }
+        if outcome.loaded_rows > 0 {
+            let rows = outcome.loaded_rows as u64;
+            self.record(TraceKind::SubscriberLoad {
+                subscriber: subscriber.clone(),
+                rows,
+            });
+        }
+        if let Some(offset) = outcome.committed {
+            self.record(TraceKind::SubscriberCommit { subscriber, offset });
+        }
+        self.wake_subscribers();
     }
 
     fn fire_timer(&mut self, node: NodeId) {
@@ -497,10 +620,13 @@ impl World {
                 }
             }
             Effect::Commit { up_to } => match self.nodes[index].log.commit_to(up_to) {
-                Ok(true) => self.record(TraceKind::Commit {
-                    node,
-                    offset: up_to,
-                }),
+                Ok(true) => {
+                    self.record(TraceKind::Commit {
+                        node,
+                        offset: up_to,
+                    });
+                    self.wake_subscribers();
+                }
                 Ok(false) => {}
                 Err(e) => panic!("protocol bug on {node}: {e}"),
             },

@@ -1,0 +1,129 @@
+//! Subscribers reading one log at their own pace.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use common::run_with_trace;
+use loglab::engine::report::RunReport;
+use loglab::engine::{Scenario, TraceEvent, TraceKind};
+use serde_json::json;
+use std::sync::Arc;
+
+fn subscribers_scenario() -> Scenario {
+    loglab::scenarios::load("subscribers").unwrap()
+}
+
+#[test]
+fn every_kind_derives_its_view_and_the_crashed_warehouse_loads_rows_twice() {
+    let (world, _) = run_with_trace(Arc::new(subscribers_scenario()));
+    let report = RunReport::of(&world);
+    let by_name = |name: &str| report.subscribers.iter().find(|s| s.name == name).unwrap();
+    let table = json!({ "apples": 4, "kiwis": 5, "plums": 5 });
+    assert_eq!(by_name("cache").state, table);
+    assert_eq!(
+        by_name("replica").state,
+        table,
+        "a replica of the changelog equals the source table"
+    );
+    assert_eq!(
+        report.replicas[1].state,
+        Some(serde_json::from_value(table).unwrap())
+    );
+    assert_eq!(
+        by_name("search").state,
+        json!({ "4": ["apples"], "5": ["kiwis", "plums"] })
+    );
+    assert_eq!(
+        by_name("counts").state,
+        json!({ "apples": 2, "kiwis": 1, "pears": 2, "plums": 2 })
+    );
+    let warehouse = by_name("warehouse");
+    assert_eq!(
+        warehouse.state,
+        json!({ "rows": 8, "staged": 1 }),
+        "6 rows loaded, 2 of them twice"
+    );
+    assert_eq!((warehouse.processed, warehouse.committed_offset), (9, 4));
+    assert!(report
+        .subscribers
+        .iter()
+        .all(|s| s.lag == 0 && s.position == 7));
+    assert!(report.violations.is_empty());
+}
+
+/// The cluster's own events, without any subscriber's.
+fn cluster_events(trace: &[TraceEvent]) -> Vec<(u64, String)> {
+    trace
+        .iter()
+        .filter(|e| {
+            !matches!(
+                e.kind,
+                TraceKind::SubscriberRead { .. }
+                    | TraceKind::SubscriberCommit { .. }
+                    | TraceKind::SubscriberLoad { .. }
+                    | TraceKind::SubscriberState { .. }
+            )
+        })
+        .map(|e| (e.tick, e.kind.to_string()))
+        .collect()
+}
+
+#[test]
+fn subscribers_never_slow_the_writer_or_each_other() {
+    let with = subscribers_scenario();
+    let mut without = with.clone();
+    without.subscribers.clear();
+    without
+        .inputs
+        .retain(|i| !i.input.to_string().contains("subscriber"));
+    let (_, trace_with) = run_with_trace(Arc::new(with.clone()));
+    let (_, trace_without) = run_with_trace(Arc::new(without));
+    assert_eq!(cluster_events(&trace_with), cluster_events(&trace_without));
+
+    // Pausing the slow warehouse for good changes nothing for the cache.
+    let mut paused = with.clone();
+    paused
+        .inputs
+        .retain(|i| !i.input.to_string().contains("subscriber"));
+    let mut clean = paused.clone();
+    paused.inputs.insert(
+        0,
+        serde_json::from_value(
+            json!({ "tick": 1, "type": "pause_subscriber", "name": "warehouse" }),
+        )
+        .unwrap(),
+    );
+    let (paused_world, _) = run_with_trace(Arc::new(paused));
+    let (clean_world, _) = run_with_trace(Arc::new(clean.clone()));
+    let (p, c) = (RunReport::of(&paused_world), RunReport::of(&clean_world));
+    assert_eq!(p.subscribers[0], c.subscribers[0]);
+    assert_eq!(
+        (p.subscribers[2].position, p.subscribers[2].lag),
+        (0, 7),
+        "the paused one just lags"
+    );
+    clean.subscribers.clear();
+    assert_eq!(
+        p.replicas,
+        RunReport::of(&run_with_trace(Arc::new(clean)).0).replicas
+    );
+}
+
+#[test]
+fn bad_subscriber_settings_are_refused_with_the_field() {
+    let mut doc = serde_json::to_value(subscribers_scenario()).unwrap();
+    doc["subscribers"][1]["name"] = json!("cache");
+    let error = Scenario::from_json(&doc.to_string()).unwrap_err();
+    assert_eq!(error.field, "subscribers[1].name");
+    let mut doc = serde_json::to_value(subscribers_scenario()).unwrap();
+    doc["subscribers"][0]["batch_records"] = json!(0);
+    assert_eq!(
+        Scenario::from_json(&doc.to_string()).unwrap_err().field,
+        "subscribers[0].batch_records"
+    );
+    let mut doc = serde_json::to_value(subscribers_scenario()).unwrap();
+    doc["inputs"][7]["name"] = json!("nobody");
+    let error = Scenario::from_json(&doc.to_string()).unwrap_err();
+    assert_eq!(error.field, "inputs[7].name");
+    assert!(error.message.contains("no subscriber is called `nobody`"));
+}
