@@ -53,6 +53,7 @@ const PLANTED_BUGS: &[&str] = &[
     "failover-async",
     "nondeterminism-active-active",
     "order-matters",
+    "read-your-writes-stale",
     "split-brain-unfenced",
 ];
 

@@ -127,3 +127,52 @@ fn bad_subscriber_settings_are_refused_with_the_field() {
     assert_eq!(error.field, "inputs[7].name");
     assert!(error.message.contains("no subscriber is called `nobody`"));
 }
+
+fn answers(name: &str) -> (Vec<TraceKind>, RunReport) {
+    let (world, trace) = run_with_trace(Arc::new(loglab::scenarios::load(name).unwrap()));
+    let answers = trace
+        .into_iter()
+        .filter(|e| matches!(e.kind, TraceKind::SubscriberAnswer { .. }))
+        .map(|e| e.kind)
+        .collect();
+    (answers, RunReport::of(&world))
+}
+
+#[test]
+fn read_your_writes_is_stale_without_waiting_and_exact_with_it() {
+    let (stale, stale_report) = answers("read-your-writes-stale");
+    let [TraceKind::SubscriberAnswer {
+        value,
+        position,
+        needed,
+        waited,
+        ..
+    }] = stale.as_slice()
+    else {
+        panic!("one answer expected: {stale:?}");
+    };
+    assert_eq!((*value, *position, *needed, *waited), (None, 0, 2, false));
+    let invariants: Vec<&str> = stale_report
+        .violations
+        .iter()
+        .map(|v| v.invariant)
+        .collect();
+    assert_eq!(invariants, ["read-your-writes"]);
+    assert!(stale_report.violations[0]
+        .explanation
+        .contains("before its own write at #1"));
+
+    let (waited, waited_report) = answers("read-your-writes-wait");
+    let [TraceKind::SubscriberAnswer {
+        value,
+        position,
+        needed,
+        waited,
+        ..
+    }] = waited.as_slice()
+    else {
+        panic!("one answer expected: {waited:?}");
+    };
+    assert_eq!((*value, *position, *needed, *waited), (Some(3), 2, 2, true));
+    assert!(waited_report.violations.is_empty());
+}

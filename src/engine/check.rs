@@ -24,6 +24,7 @@ pub const COMMITTED_LOGS_AGREE: &str = "committed-logs-agree";
 pub const APPLIED_NEVER_DECREASES: &str = "applied-offset-never-decreases";
 pub const ONE_PRIMARY_PER_EPOCH: &str = "one-primary-per-epoch";
 pub const ACKED_WRITES_SURVIVE: &str = "acknowledged-writes-survive";
+pub const READ_YOUR_WRITES: &str = "read-your-writes";
 
 #[derive(Clone, Debug, Default)]
 pub struct Checkers {
@@ -56,6 +57,7 @@ impl Checkers {
         self.committed_logs_agree(world);
         self.applied_never_decreases(world, events);
         self.one_primary_per_epoch(world, events);
+        self.read_your_writes(world, events);
         if events
             .iter()
             .any(|e| matches!(e.kind, TraceKind::Truncate { .. }))
@@ -91,6 +93,33 @@ impl Checkers {
                 let mut nodes = vec![first, node];
                 nodes.sort();
                 self.report(world, ONE_PRIMARY_PER_EPOCH, nodes, explanation);
+            }
+        }
+    }
+
+    /// A client reading after its own acknowledged write must see it: the
+    /// subscriber must have read at least up to that write's offset.
+    fn read_your_writes(&mut self, world: &World, events: &[TraceEvent]) {
+        for event in events {
+            let TraceKind::SubscriberAnswer {
+                ref subscriber,
+                client,
+                ref key,
+                position,
+                needed,
+                ..
+            } = event.kind
+            else {
+                continue;
+            };
+            if position < needed {
+                let explanation = format!(
+                    "{client} read {key} from {subscriber}, which had read up to #{position}, \
+                     before its own write at #{}: a stale read (wait for the offset to avoid it)",
+                    needed - 1
+                );
+                let key = format!("{subscriber}/{client}/{}", event.step);
+                self.report_keyed(world, READ_YOUR_WRITES, key, vec![], explanation);
             }
         }
     }

@@ -58,6 +58,18 @@ pub enum Input {
     ResumeSubscriber {
         name: String,
     },
+    /// A client reads `key` from a subscriber's cache. With `wait`, the
+    /// read waits until the subscriber has read past the client's own last
+    /// acknowledged write (read-your-writes by offset); without, it answers
+    /// at once and may be stale.
+    QuerySubscriber {
+        #[serde(default)]
+        client: ClientId,
+        name: String,
+        key: String,
+        #[serde(default)]
+        wait: bool,
+    },
     /// Asks a node to take over as primary (primary-backup only).
     Promote {
         node: NodeId,
@@ -107,6 +119,19 @@ impl fmt::Display for Input {
                 write!(f, "{client} writes {command} to {node}")
             }
             Input::Promote { node } => write!(f, "promote {node}"),
+            Input::QuerySubscriber {
+                client,
+                name,
+                key,
+                wait,
+            } => {
+                let how = if *wait {
+                    ", waiting for its own write"
+                } else {
+                    ""
+                };
+                write!(f, "{client} reads {key} from {name}{how}")
+            }
             Input::CrashSubscriber { name } => write!(f, "crash subscriber {name}"),
             Input::RestartSubscriber { name } => write!(f, "restart subscriber {name}"),
             Input::PauseSubscriber { name } => write!(f, "pause subscriber {name}"),

@@ -215,7 +215,8 @@ impl Scenario {
                         .map_err(|message| invalid(format!("inputs[{i}].command"), message))?;
                 }
                 Input::Heal => {}
-                Input::CrashSubscriber { name }
+                Input::QuerySubscriber { name, .. }
+                | Input::CrashSubscriber { name }
                 | Input::RestartSubscriber { name }
                 | Input::PauseSubscriber { name }
                 | Input::ResumeSubscriber { name } => {

@@ -118,6 +118,18 @@ pub enum TraceKind {
         subscriber: String,
         what: String,
     },
+    /// A client's read from a subscriber was answered. `needed` is the
+    /// position that makes the client's own last acknowledged write
+    /// visible; an answer from an earlier `position` is stale.
+    SubscriberAnswer {
+        subscriber: String,
+        client: ClientId,
+        key: String,
+        value: Option<i64>,
+        position: Offset,
+        needed: Offset,
+        waited: bool,
+    },
     /// A user asked a node to take over as primary.
     Promote {
         node: NodeId,
@@ -208,6 +220,19 @@ impl fmt::Display for TraceKind {
                 write!(f, "{subscriber} loads {rows} rows into the warehouse")
             }
             TraceKind::SubscriberState { subscriber, what } => write!(f, "{subscriber} {what}"),
+            TraceKind::SubscriberAnswer {
+                subscriber,
+                client,
+                key,
+                value,
+                position,
+                needed,
+                ..
+            } => {
+                let seen = value.map_or("nothing".to_owned(), |v| v.to_string());
+                let verdict = if position < needed { " — stale" } else { "" };
+                write!(f, "{subscriber} answers {client}: {key} = {seen} (at #{position}, needs #{needed}){verdict}")
+            }
             TraceKind::Promote { node } => write!(f, "{node} is asked to take over"),
             TraceKind::Role { node, role, epoch } => {
                 write!(f, "{node} is now {role} in epoch {epoch}")

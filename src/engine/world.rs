@@ -83,6 +83,16 @@ pub struct World {
     checkers: Checkers,
     /// One per `scenario.subscribers`, same order.
     subscribers: Vec<Subscriber>,
+    /// Reads waiting for a subscriber to catch up with the reader's write.
+    waiting_reads: Vec<WaitingRead>,
+}
+
+#[derive(Clone, Debug)]
+struct WaitingRead {
+    subscriber: usize,
+    client: ClientId,
+    key: String,
+    needed: Offset,
 }
 
 impl World {
@@ -118,6 +128,7 @@ impl World {
             last_events: Vec::new(),
             checkers: Checkers::default(),
             subscribers: Vec::new(),
+            waiting_reads: Vec::new(),
         };
         world.subscribers = world
             .scenario
@@ -321,6 +332,41 @@ impl World {
                     applied_offset,
                 });
             }
+            Input::QuerySubscriber {
+                client,
+                name,
+                key,
+                wait,
+            } => {
+                let Some(index) = self
+                    .scenario
+                    .subscribers
+                    .iter()
+                    .position(|s| &s.name == name)
+                else {
+                    return;
+                };
+                // The client's own writes are visible once the subscriber
+                // has read past the last one acknowledged to it.
+                let needed = self
+                    .client_acks
+                    .iter_from(0)
+                    .filter(|a| a.client == *client)
+                    .map(|a| a.offset + 1)
+                    .max()
+                    .unwrap_or(0);
+                let read = WaitingRead {
+                    subscriber: index,
+                    client: *client,
+                    key: key.clone(),
+                    needed,
+                };
+                if *wait && self.subscribers[index].position < needed {
+                    self.waiting_reads.push(read);
+                } else {
+                    self.answer(read, false);
+                }
+            }
             Input::CrashSubscriber { name } => self.subscriber_input(name, "crashes", |s| {
                 s.crash();
                 true
@@ -475,6 +521,29 @@ impl World {
         }
     }
 
+    fn answer(&mut self, read: WaitingRead, waited: bool) {
+        let sub = &self.subscribers[read.subscriber];
+        self.record(TraceKind::SubscriberAnswer {
+            subscriber: self.scenario.subscribers[read.subscriber].name.clone(),
+            client: read.client,
+            value: sub.view.cache.get(&read.key).copied(),
+            key: read.key,
+            position: sub.position,
+            needed: read.needed,
+            waited,
+        });
+    }
+
+    /// Answers the waiting reads this subscriber has now caught up with.
+    fn answer_waiting_reads(&mut self, index: usize) {
+        let position = self.subscribers[index].position;
+        let (ready, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting_reads)
+            .into_iter()
+            .partition(|r| r.subscriber == index && position >= r.needed);
+        self.waiting_reads = still;
+        ready.into_iter().for_each(|read| self.answer(read, true));
+    }
+
     fn poll_subscriber(&mut self, index: usize) {
         let scenario = Arc::clone(&self.scenario);
         let config = &scenario.subscribers[index];
@@ -515,6 +584,7 @@ impl World {
         if let Some(offset) = outcome.committed {
             self.record(TraceKind::SubscriberCommit { subscriber, offset });
         }
+        self.answer_waiting_reads(index);
         self.wake_subscribers();
     }
 
