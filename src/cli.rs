@@ -5,6 +5,9 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use loglab::engine::faults;
 use loglab::engine::report::{self, RunReport};
+use loglab::engine::service::State;
+use loglab::engine::table::{diff, table_at, Change};
+use loglab::engine::NodeId;
 use loglab::engine::{Scenario, Timeline};
 use std::io::{self, Write};
 use std::ops::Range;
@@ -49,6 +52,20 @@ enum Command {
         #[arg(long)]
         faults: bool,
     },
+    /// Run a scenario, then show a node's table at one log offset (time
+    /// travel) and what changed since another.
+    Table {
+        file: PathBuf,
+        /// Fold the log up to (not including) this offset; default: all of it.
+        #[arg(long)]
+        at: Option<u64>,
+        /// Also list the changes between this offset and `--at`.
+        #[arg(long)]
+        since: Option<u64>,
+        /// Whose log to fold; default: the first node running the service.
+        #[arg(long)]
+        node: Option<u8>,
+    },
     /// Measure simulated events per second on a fixed workload.
     Bench {
         /// Ticks of the fixed workload (one client write per tick).
@@ -85,6 +102,12 @@ pub fn main() -> i32 {
             faults,
         } => sweep(&file, seeds, faults),
         Command::Bench { ticks } => bench(ticks),
+        Command::Table {
+            file,
+            at,
+            since,
+            node,
+        } => table(&file, at, since, node),
     };
     match outcome {
         Ok(()) => 0,
@@ -139,6 +162,61 @@ fn run(file: &Path, trace: bool, seed: Option<u64>, faults: bool) -> Result<(), 
     out.flush().map_err(|e| e.to_string())?;
     drop(out);
     print_json(&RunReport::of(&world), !trace)
+}
+
+#[derive(serde::Serialize)]
+struct TableReport {
+    node: NodeId,
+    log_end_offset: u64,
+    at: u64,
+    table: State,
+    since: Option<u64>,
+    changes: Vec<Change>,
+}
+
+fn table(file: &Path, at: Option<u64>, since: Option<u64>, node: Option<u8>) -> Result<(), String> {
+    let scenario = Arc::new(load(file)?);
+    let world = report::run(scenario.clone(), |_| {});
+    let chosen = match node {
+        Some(id) => world
+            .node(NodeId(id))
+            .ok_or_else(|| format!("node {id} does not exist"))?,
+        None => world
+            .nodes()
+            .iter()
+            .find(|n| n.runs_service())
+            .ok_or("no node runs the service")?,
+    };
+    let end = chosen.log.end();
+    let at = at.unwrap_or(end);
+    if at > end || since.is_some_and(|s| s > at) {
+        return Err(format!(
+            "offsets must satisfy since <= at <= {end} (the log end of {})",
+            chosen.id
+        ));
+    }
+    let fold = |offset| {
+        table_at(
+            &chosen.log,
+            offset,
+            scenario.service,
+            scenario.seed,
+            chosen.id,
+        )
+    };
+    let table = fold(at);
+    let changes = since.map(|s| diff(&fold(s), &table)).unwrap_or_default();
+    print_json(
+        &TableReport {
+            node: chosen.id,
+            log_end_offset: end,
+            at,
+            table,
+            since,
+            changes,
+        },
+        true,
+    )
 }
 
 #[derive(serde::Serialize)]

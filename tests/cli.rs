@@ -218,3 +218,35 @@ fn missing_file_and_bad_arguments_fail_clearly() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
 }
+
+#[test]
+fn table_shows_the_table_at_an_offset_and_the_changes_since_another() {
+    let out = loglab(&[
+        "table",
+        &scenario_path("subscribers"),
+        "--at",
+        "4",
+        "--since",
+        "1",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["table"],
+        serde_json::json!({ "apples": 4, "pears": 5, "plums": 4 })
+    );
+    let keys: Vec<&str> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["apples", "pears", "plums"]);
+    let out = loglab(&["table", &scenario_path("subscribers"), "--at", "99"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("since <= at <= 7"));
+}

@@ -19,6 +19,7 @@ pub mod rng;
 pub mod scenario;
 pub mod service;
 pub mod subscriber;
+pub mod table;
 pub mod timeline;
 pub mod trace;
 pub mod world;

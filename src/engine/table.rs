@@ -1,0 +1,128 @@
+//! Tables and changelogs are two views of one thing: a table at offset `n`
+//! is the log's first `n` records folded up, and the changes between two
+//! offsets are what the log says happened in between.
+
+use super::ids::{NodeId, Offset};
+use super::log::{Log, Payload};
+use super::service::{ServiceKind, State, Surroundings};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The state the first `offset` records of `log` produce. Commands are
+/// executed as `node` would (it matters only for nondeterministic ones).
+pub fn table_at(log: &Log, offset: Offset, service: ServiceKind, seed: u64, node: NodeId) -> State {
+    let mut state = State::initial(service);
+    for record in log.read_from(0).take_while(|r| r.offset < offset) {
+        let write = match &record.payload {
+            Payload::Write(write) => write.clone(),
+            Payload::Command(command) => {
+                state.execute(command, Surroundings::of(seed, node, 0, record.offset))
+            }
+            Payload::EpochStart { .. } => continue,
+        };
+        state.install(&write);
+    }
+    state
+}
+
+/// One key's change between two tables.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub key: String,
+    pub before: Option<i64>,
+    pub after: Option<i64>,
+}
+
+fn cells(state: &State) -> BTreeMap<String, i64> {
+    match state {
+        State::Number(n) => BTreeMap::from([("value".to_owned(), *n)]),
+        State::Table(table) => table.clone(),
+    }
+}
+
+/// Every key whose value differs between `before` and `after`, in key order.
+pub fn diff(before: &State, after: &State) -> Vec<Change> {
+    let (a, b) = (cells(before), cells(after));
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| Change {
+            key: k.clone(),
+            before: a.get(k).copied(),
+            after: b.get(k).copied(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::log::Record;
+
+    fn log(commands: &[&str]) -> Log {
+        let mut log = Log::new();
+        for (i, c) in commands.iter().enumerate() {
+            let payload = Payload::Command(c.parse().unwrap());
+            log.append(Record {
+                offset: i as Offset,
+                epoch: 1,
+                writer: NodeId(0),
+                payload,
+            })
+            .unwrap();
+        }
+        log
+    }
+
+    #[test]
+    fn a_table_at_any_offset_and_the_diff_between_two() {
+        let log = log(&["put a 1", "put b 2", "incr a", "delete b"]);
+        let at = |o| table_at(&log, o, ServiceKind::KeyValue, 0, NodeId(0)).to_string();
+        assert_eq!(
+            [at(0), at(1), at(2), at(3), at(4)],
+            ["{}", "{a=1}", "{a=1, b=2}", "{a=2, b=2}", "{a=2}"]
+        );
+        let (t1, t4) = (
+            table_at(&log, 1, ServiceKind::KeyValue, 0, NodeId(0)),
+            table_at(&log, 4, ServiceKind::KeyValue, 0, NodeId(0)),
+        );
+        assert_eq!(
+            diff(&t1, &t4),
+            [Change {
+                key: "a".into(),
+                before: Some(1),
+                after: Some(2)
+            }]
+        );
+        assert!(diff(&t4, &t4).is_empty());
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Folding a prefix, then installing the rest on top, equals
+            /// folding the whole log.
+            #[test]
+            fn prefix_then_rest_equals_whole(ops in prop::collection::vec((0u8..3, 0u8..3, -9i64..9), 0..40), cut in 0usize..40) {
+                let commands: Vec<String> = ops.iter().map(|(op, k, v)| match op {
+                    0 => format!("put k{k} {v}"),
+                    1 => format!("incr k{k}"),
+                    _ => format!("delete k{k}"),
+                }).collect();
+                let refs: Vec<&str> = commands.iter().map(String::as_str).collect();
+                let log = log(&refs);
+                let cut = (cut as Offset).min(log.end());
+                let mut state = table_at(&log, cut, ServiceKind::KeyValue, 0, NodeId(0));
+                for record in log.read_from(cut) {
+                    let Payload::Command(command) = &record.payload else { unreachable!() };
+                    let write = state.execute(command, Surroundings::default());
+                    state.install(&write);
+                }
+                prop_assert_eq!(state, table_at(&log, log.end(), ServiceKind::KeyValue, 0, NodeId(0)));
+            }
+        }
+    }
+}
