@@ -176,3 +176,35 @@ fn read_your_writes_is_stale_without_waiting_and_exact_with_it() {
     assert_eq!((*value, *position, *needed, *waited), (Some(3), 2, 2, true));
     assert!(waited_report.violations.is_empty());
 }
+
+#[test]
+fn a_subscriber_behind_retention_rebootstraps_from_the_compacted_log() {
+    let (world, trace) = run_with_trace(Arc::new(
+        loglab::scenarios::load("retention-rebootstrap").unwrap(),
+    ));
+    let told: Vec<String> = trace
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::SubscriberState { subscriber, what } if what.contains("retention") => {
+                Some(format!("{subscriber} {what}"))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        told,
+        ["replica fell behind the retention point #4: re-bootstraps from 3 compacted records"]
+    );
+    let report = RunReport::of(&world);
+    let table = json!({ "a": 3, "c": 4, "d": 4 });
+    assert_eq!(report.subscribers[0].state, table);
+    assert_eq!(
+        report.subscribers[1].state, table,
+        "the compacted log rebuilds the same table"
+    );
+    assert_eq!(
+        report.subscribers[1].processed, 4,
+        "it never read the records before #4"
+    );
+    assert!(report.violations.is_empty());
+}

@@ -37,6 +37,10 @@ pub struct Scenario {
     /// Consumers reading the log at their own pace.
     #[serde(default)]
     pub subscribers: Vec<SubscriberConfig>,
+    /// How many committed records the log keeps for subscribers; one that
+    /// falls further behind must re-bootstrap from the compacted log.
+    #[serde(default)]
+    pub retention_records: Option<u64>,
     pub run_ticks: Tick,
 }
 
@@ -146,6 +150,9 @@ impl Scenario {
             if let Some(latency) = link.latency_ticks {
                 check_latency(&format!("network.links[{i}].latency_ticks"), latency)?;
             }
+        }
+        if self.retention_records == Some(0) {
+            return Err(invalid("retention_records", "must be at least 1"));
         }
         let mut names = std::collections::BTreeSet::new();
         for (i, sub) in self.subscribers.iter().enumerate() {

@@ -258,6 +258,20 @@ impl Subscriber {
         self.checkpoint = self.view.clone();
     }
 
+    /// Starts over from a compacted log that ends at `position`: the table
+    /// comes out whole, views that count history see only what compaction
+    /// kept.
+    pub fn bootstrap(&mut self, service: ServiceKind, compacted: &[Record], position: Offset) {
+        self.view = View::new(service);
+        for record in compacted {
+            if let Payload::Write(write) = &record.payload {
+                self.view.fold(record.offset, write);
+            }
+        }
+        self.position = position;
+        self.commit();
+    }
+
     /// Loses everything after the last commit.
     pub fn crash(&mut self) {
         self.up = false;

@@ -3,8 +3,8 @@
 //! offsets are what the log says happened in between.
 
 use super::ids::{NodeId, Offset};
-use super::log::{Log, Payload};
-use super::service::{ServiceKind, State, Surroundings};
+use super::log::{Log, Payload, Record};
+use super::service::{ServiceKind, State, Surroundings, Write};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -21,6 +21,64 @@ pub fn table_at(log: &Log, offset: Offset, service: ServiceKind, seed: u64, node
             Payload::EpochStart { .. } => continue,
         };
         state.install(&write);
+    }
+    state
+}
+
+/// Key-based compaction of the first `upto` records: the latest change
+/// per key, as a physical write, in offset order. Deletions (tombstones)
+/// are kept only if they are within `tombstone_records` of `upto`, so a
+/// reader that had seen the key learns it is gone; older ones are dropped.
+/// Folding the compacted records gives the same table as the full prefix.
+pub fn compact(
+    log: &Log,
+    upto: Offset,
+    service: ServiceKind,
+    seed: u64,
+    node: NodeId,
+    tombstone_records: Offset,
+) -> Vec<Record> {
+    let mut state = State::initial(service);
+    let mut latest: BTreeMap<String, Record> = BTreeMap::new();
+    for record in log.read_from(0).take_while(|r| r.offset < upto) {
+        let write = match &record.payload {
+            Payload::Write(write) => write.clone(),
+            Payload::Command(command) => {
+                state.execute(command, Surroundings::of(seed, node, 0, record.offset))
+            }
+            Payload::EpochStart { .. } => continue,
+        };
+        state.install(&write);
+        let key = match &write {
+            Write::Number(_) => "value".to_owned(),
+            Write::Put(k, _) | Write::Delete(k) => k.clone(),
+        };
+        latest.insert(
+            key,
+            Record {
+                payload: Payload::Write(write),
+                ..record.clone()
+            },
+        );
+    }
+    let mut kept: Vec<Record> = latest
+        .into_values()
+        .filter(|r| {
+            let tombstone = matches!(r.payload, Payload::Write(Write::Delete(_)));
+            !tombstone || r.offset + tombstone_records >= upto
+        })
+        .collect();
+    kept.sort_by_key(|r| r.offset);
+    kept
+}
+
+/// The table a list of (compacted) records folds into.
+pub fn fold(records: &[Record], service: ServiceKind) -> State {
+    let mut state = State::initial(service);
+    for record in records {
+        if let Payload::Write(write) = &record.payload {
+            state.install(write);
+        }
     }
     state
 }
@@ -97,12 +155,50 @@ mod tests {
         assert!(diff(&t4, &t4).is_empty());
     }
 
+    #[test]
+    fn compaction_keeps_the_latest_change_per_key_and_recent_tombstones() {
+        let log = log(&[
+            "put a 1", "put b 2", "incr a", "delete b", "put c 3", "incr a",
+        ]);
+        let texts = |records: Vec<Record>| {
+            records
+                .iter()
+                .map(|r| format!("#{} {}", r.offset, r.payload))
+                .collect::<Vec<_>>()
+        };
+        let kv = ServiceKind::KeyValue;
+        assert_eq!(
+            texts(compact(&log, 6, kv, 0, NodeId(0), 10)),
+            ["#3 b deleted", "#4 c = 3", "#5 a = 3"]
+        );
+        assert_eq!(
+            texts(compact(&log, 6, kv, 0, NodeId(0), 1)),
+            ["#4 c = 3", "#5 a = 3"]
+        );
+    }
+
     #[cfg(not(target_arch = "wasm32"))]
     mod properties {
         use super::*;
         use proptest::prelude::*;
 
         proptest! {
+            /// Compaction never changes the table the log folds into.
+            #[test]
+            fn compaction_preserves_the_table(ops in prop::collection::vec((0u8..3, 0u8..4, -9i64..9), 0..60), tombstones in 0u64..10) {
+                let commands: Vec<String> = ops.iter().map(|(op, k, v)| match op {
+                    0 => format!("put k{k} {v}"),
+                    1 => format!("incr k{k}"),
+                    _ => format!("delete k{k}"),
+                }).collect();
+                let refs: Vec<&str> = commands.iter().map(String::as_str).collect();
+                let log = log(&refs);
+                let kv = ServiceKind::KeyValue;
+                let compacted = compact(&log, log.end(), kv, 0, NodeId(0), tombstones);
+                prop_assert!(compacted.len() <= 4, "one record per key at most (keys k0..k3)");
+                prop_assert_eq!(fold(&compacted, kv), table_at(&log, log.end(), kv, 0, NodeId(0)));
+            }
+
             /// Folding a prefix, then installing the rest on top, equals
             /// folding the whole log.
             #[test]

@@ -16,6 +16,7 @@ use super::rng::SimRng;
 use super::scenario::Scenario;
 use super::service::{Machine, Surroundings};
 use super::subscriber::{Subscriber, SubscriberConfig};
+use super::table::compact;
 use super::trace::{chain_hash, DropReason, TraceEvent, TraceKind, EMPTY_TRACE_HASH};
 use serde::Serialize;
 use std::sync::Arc;
@@ -560,7 +561,33 @@ impl World {
                 .push(self.tick + config.every_ticks, Event::Poll(index));
             return;
         };
-        let upto = source.log.commit_offset().min(from + config.batch_records);
+        let commit = source.log.commit_offset();
+        let retained_from = scenario
+            .retention_records
+            .map_or(0, |keep| commit.saturating_sub(keep));
+        if from < retained_from {
+            // Fell behind the retention point: the records it needs are gone.
+            let compacted = compact(
+                &source.log,
+                retained_from,
+                scenario.service,
+                scenario.seed,
+                source.id,
+                0,
+            );
+            let what = format!(
+                "fell behind the retention point #{retained_from}: re-bootstraps from {} compacted records",
+                compacted.len()
+            );
+            self.subscribers[index].bootstrap(scenario.service, &compacted, retained_from);
+            self.record(TraceKind::SubscriberState {
+                subscriber: config.name.clone(),
+                what,
+            });
+            self.wake_subscribers();
+            return;
+        }
+        let upto = commit.min(from + config.batch_records);
         let records: Vec<_> = (from..upto)
             .filter_map(|o| source.log.get(o).cloned())
             .collect();
