@@ -4,6 +4,8 @@
 
 use super::ids::{NodeId, Offset, Tick};
 use super::log::Payload;
+use super::subscriber::{SubscriberKind, SUBSCRIBER_NODE};
+use super::table::table_at;
 use super::trace::{TraceEvent, TraceKind};
 use super::world::World;
 use serde::Serialize;
@@ -25,6 +27,7 @@ pub const APPLIED_NEVER_DECREASES: &str = "applied-offset-never-decreases";
 pub const ONE_PRIMARY_PER_EPOCH: &str = "one-primary-per-epoch";
 pub const ACKED_WRITES_SURVIVE: &str = "acknowledged-writes-survive";
 pub const READ_YOUR_WRITES: &str = "read-your-writes";
+pub const CHANGELOG_REPLICA_MATCHES: &str = "changelog-replica-matches-source";
 
 #[derive(Clone, Debug, Default)]
 pub struct Checkers {
@@ -58,6 +61,7 @@ impl Checkers {
         self.applied_never_decreases(world, events);
         self.one_primary_per_epoch(world, events);
         self.read_your_writes(world, events);
+        self.changelog_replicas_match(world, events);
         if events
             .iter()
             .any(|e| matches!(e.kind, TraceKind::Truncate { .. }))
@@ -120,6 +124,50 @@ impl Checkers {
                 );
                 let key = format!("{subscriber}/{client}/{}", event.step);
                 self.report_keyed(world, READ_YOUR_WRITES, key, vec![], explanation);
+            }
+        }
+    }
+
+    /// A replica-kind subscriber built from the changelog equals the source
+    /// table folded up to the same offset, after every read.
+    fn changelog_replicas_match(&mut self, world: &World, events: &[TraceEvent]) {
+        for event in events {
+            let TraceKind::SubscriberRead {
+                ref subscriber, to, ..
+            } = event.kind
+            else {
+                continue;
+            };
+            let Some((config, sub)) = world.subscribers().find(|(c, _)| &c.name == subscriber)
+            else {
+                continue;
+            };
+            let Some(source) = world.node(config.source) else {
+                continue;
+            };
+            if config.kind != SubscriberKind::Replica {
+                continue;
+            }
+            let scenario = world.scenario();
+            let expected = table_at(
+                &source.log,
+                to,
+                scenario.service,
+                scenario.seed,
+                SUBSCRIBER_NODE,
+            );
+            if sub.view.table != expected {
+                let explanation = format!(
+                    "{subscriber} holds {} after reading up to #{} but the source log folds to {expected} there",
+                    sub.view.table,
+                    to - 1
+                );
+                self.report(
+                    world,
+                    CHANGELOG_REPLICA_MATCHES,
+                    vec![config.source],
+                    explanation,
+                );
             }
         }
     }
@@ -350,6 +398,41 @@ mod tests {
         assert!(found[0]
             .explanation
             .contains("offset 1 is committed on n3 as *9 and on n0 as +2"));
+    }
+
+    #[test]
+    fn a_changelog_replica_that_differs_from_the_source_is_caught() {
+        let scenario = crate::scenarios::load("subscribers").unwrap();
+        let mut world = report::run(std::sync::Arc::new(scenario), |_| {});
+        assert!(world.violations().is_empty());
+        let read = |world: &World| {
+            event(
+                world,
+                TraceKind::SubscriberRead {
+                    subscriber: "replica".into(),
+                    from: 6,
+                    to: 7,
+                },
+            )
+        };
+        let mut checkers = Checkers::default();
+        checkers.observe(&world, &[read(&world)]);
+        assert!(
+            checkers.violations().is_empty(),
+            "a faithful replica passes"
+        );
+        world.subscribers_mut()[4].view.table = crate::engine::service::State::Number(3);
+        checkers.observe(&world, &[read(&world)]);
+        let found = checkers.violations();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].invariant, CHANGELOG_REPLICA_MATCHES);
+        assert!(
+            found[0]
+                .explanation
+                .contains("replica holds 3 after reading up to #6"),
+            "{}",
+            found[0].explanation
+        );
     }
 
     #[test]

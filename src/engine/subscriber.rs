@@ -17,6 +17,10 @@ use super::service::{ServiceKind, State, Surroundings, Write};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The identity a subscriber executes commands under (it matters only for
+/// nondeterministic ones): no node of the cluster.
+pub const SUBSCRIBER_NODE: NodeId = NodeId(u8::MAX);
+
 /// What a subscriber derives from the log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

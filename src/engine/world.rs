@@ -15,7 +15,7 @@ use super::queue::{Event, EventQueue, QueueKey};
 use super::rng::SimRng;
 use super::scenario::Scenario;
 use super::service::{Machine, Surroundings};
-use super::subscriber::{Subscriber, SubscriberConfig};
+use super::subscriber::{Subscriber, SubscriberConfig, SUBSCRIBER_NODE};
 use super::table::compact;
 use super::trace::{chain_hash, DropReason, TraceEvent, TraceKind, EMPTY_TRACE_HASH};
 use serde::Serialize;
@@ -221,6 +221,12 @@ impl World {
     #[cfg(test)]
     pub(crate) fn nodes_mut(&mut self) -> &mut [Node] {
         &mut self.nodes
+    }
+
+    /// Direct access for checker tests that plant a fault by hand.
+    #[cfg(test)]
+    pub(crate) fn subscribers_mut(&mut self) -> &mut [Subscriber] {
+        &mut self.subscribers
     }
 
     /// Runs the next event. False when nothing is scheduled.
@@ -591,7 +597,7 @@ impl World {
         let records: Vec<_> = (from..upto)
             .filter_map(|o| source.log.get(o).cloned())
             .collect();
-        let me = NodeId(u8::MAX);
+        let me = SUBSCRIBER_NODE;
         let outcome = self.subscribers[index].poll(config, &records, scenario.seed, me, self.tick);
         let subscriber = config.name.clone();
         if let Some((from, to)) = outcome.read {
