@@ -121,8 +121,20 @@ pub fn main() -> i32 {
 fn load(file: &Path) -> Result<Scenario, String> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    Scenario::from_json(&text)
-        .map_err(|e| format!("{} is not a valid scenario: {e}", file.display()))
+    let invalid = |e| format!("{} is not a valid scenario: {e}", file.display());
+    let mut scenario = Scenario::from_json(&text).map_err(invalid)?;
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let skipped = scenario
+        .resolve_import(|dump| {
+            let path = dir.join(dump);
+            std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+        })
+        .map_err(invalid)?;
+    for line in skipped {
+        eprintln!("warning: skipped {line}");
+    }
+    Ok(scenario)
 }
 
 fn print_json(value: &impl serde::Serialize, pretty: bool) -> Result<(), String> {

@@ -250,3 +250,53 @@ fn table_shows_the_table_at_an_offset_and_the_changes_since_another() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("since <= at <= 7"));
 }
+
+#[test]
+fn real_change_logs_import_with_invalid_lines_named_and_skipped() {
+    let sample = |name: &str| format!("{}/samples/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let cases = [
+        (
+            "import-kcat",
+            json_value(r#"{"cart-1": 3, "cart-4": 5}"#),
+            "line 4: \"payload\" is not an integer",
+        ),
+        (
+            "import-wal2json",
+            json_value(r#"{"stock_apple": 11, "stock_kiwi": 30}"#),
+            "line 4: no integer column",
+        ),
+    ];
+    for (name, table, warning) in cases {
+        let out = loglab(&["run", &sample(name)]);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(warning),
+            "{name}"
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["replicas"][1]["state"], table, "{name}");
+        assert_eq!(report["subscribers"][0]["state"], table, "{name}");
+    }
+    // The same dump with invalid lines rejected: nothing runs.
+    let text = std::fs::read_to_string(sample("import-kcat"))
+        .unwrap()
+        .replace("\"skip\"", "\"reject\"");
+    let dump = std::fs::read_to_string(format!(
+        "{}/samples/kcat-orders.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    temp_file("kcat-orders.jsonl", &dump);
+    let strict = temp_file("import-kcat-strict.json", &text);
+    let out = loglab(&["run", strict.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("import.file: kcat-orders.jsonl: line 4"));
+}
+
+fn json_value(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}

@@ -9,6 +9,7 @@ pub mod chunked;
 pub mod faults;
 pub mod golden;
 pub mod ids;
+pub mod import;
 pub mod input;
 pub mod log;
 pub mod network;

@@ -4,6 +4,7 @@
 //! message that names the field (`inputs[2].node: …`), and nothing is run.
 
 use super::ids::{NodeId, Tick};
+use super::import::{self, Format, LineError, OnInvalid};
 use super::input::{Input, TimedInput};
 use super::network::{LatencyTicks, NetworkConfig};
 use super::protocol::{ProtocolKind, ProtocolParams};
@@ -41,7 +42,31 @@ pub struct Scenario {
     /// falls further behind must re-bootstrap from the compacted log.
     #[serde(default)]
     pub retention_records: Option<u64>,
+    /// Writes taken from a real change log instead of (or besides) `inputs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<ImportSpec>,
     pub run_ticks: Tick,
+}
+
+/// Where an imported change log comes from and how its changes are fed in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSpec {
+    pub format: Format,
+    /// Path of the dump, relative to the scenario file.
+    pub file: String,
+    #[serde(default)]
+    pub invalid_lines: OnInvalid,
+    /// Tick of the first imported write.
+    #[serde(default = "first_tick")]
+    pub start_tick: Tick,
+    /// Ticks between two imported writes.
+    #[serde(default = "first_tick")]
+    pub every_ticks: Tick,
+}
+
+fn first_tick() -> Tick {
+    1
 }
 
 /// A scenario that could not be used, and where the problem is.
@@ -91,6 +116,45 @@ impl Scenario {
         })?;
         scenario.validate()?;
         Ok(scenario)
+    }
+
+    /// Turns `import` into timed writes, reading the dump with `read`.
+    /// Returns the lines skipped as invalid; with `invalid_lines: reject`
+    /// the first invalid line is an error and the scenario is unchanged.
+    pub fn resolve_import(
+        &mut self,
+        read: impl FnOnce(&str) -> Result<String, String>,
+    ) -> Result<Vec<LineError>, ScenarioError> {
+        let Some(spec) = self.import.clone() else {
+            return Ok(Vec::new());
+        };
+        if self.service != ServiceKind::KeyValue {
+            return Err(invalid(
+                "import",
+                "imported change logs need the key-value service",
+            ));
+        }
+        if spec.every_ticks == 0 {
+            return Err(invalid("import.every_ticks", "must be at least 1"));
+        }
+        let text = read(&spec.file).map_err(|e| invalid("import.file", e))?;
+        let imported = import::parse(spec.format, &text, spec.invalid_lines)
+            .map_err(|e| invalid("import.file", format!("{}: {e}", spec.file)))?;
+        for (i, (_, command)) in imported.commands.into_iter().enumerate() {
+            let tick = spec.start_tick + i as Tick * spec.every_ticks;
+            self.inputs.push(TimedInput {
+                tick,
+                input: Input::Write {
+                    client: Default::default(),
+                    command,
+                    to: None,
+                },
+            });
+        }
+        self.inputs.sort_by_key(|i| i.tick);
+        self.import = None;
+        self.validate()?;
+        Ok(imported.skipped)
     }
 
     pub fn to_json(&self) -> String {
