@@ -9,14 +9,42 @@
 use loglab::engine::{Input, NodeId, Timeline, World};
 use loglab::ui::App;
 use std::sync::Arc;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
-use web_sys::{Element, Event, EventInit, HtmlButtonElement, HtmlInputElement};
+use web_sys::{Element, Event, EventInit, HtmlButtonElement, HtmlInputElement, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Mounts a fresh app in its own div and waits for the first render.
+/// Sets the page's URL hash without a `hashchange` event, as a link would
+/// have left it before the app starts. Tests share one page, so each
+/// mount sets it.
+fn set_hash(hash: &str) {
+    let window = web_sys::window().unwrap();
+    let location = window.location();
+    let url = format!(
+        "{}{}{hash}",
+        location.pathname().unwrap(),
+        location.search().unwrap()
+    );
+    window
+        .history()
+        .unwrap()
+        .replace_state_with_url(&JsValue::NULL, "", Some(&url))
+        .unwrap();
+}
+
+fn hash() -> String {
+    web_sys::window().unwrap().location().hash().unwrap()
+}
+
+/// Mounts a fresh app on a URL with no hash and waits for the first render.
 async fn mount() -> Element {
+    mount_at("").await
+}
+
+/// Mounts a fresh app as if opened with `hash` in the URL.
+async fn mount_at(hash: &str) -> Element {
+    set_hash(hash);
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
@@ -26,7 +54,11 @@ async fn mount() -> Element {
 }
 
 fn engine() -> Timeline {
-    Timeline::new(Arc::new(loglab::scenarios::load("arithmetic").unwrap()))
+    engine_for("arithmetic")
+}
+
+fn engine_for(name: &str) -> Timeline {
+    Timeline::new(Arc::new(loglab::scenarios::load(name).unwrap()))
 }
 
 fn find(root: &Element, selector: &str) -> Option<Element> {
@@ -74,6 +106,32 @@ async fn type_command(root: &Element, command: &str) {
     yew::scheduler::flush().await;
 }
 
+/// Chooses a scenario in the list, as a user would.
+async fn pick(root: &Element, name: &str) {
+    let select: HtmlSelectElement = find(root, "#scenario").unwrap().dyn_into().unwrap();
+    select.set_value(name);
+    assert_eq!(select.value(), name, "the list offers {name}");
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    select
+        .dispatch_event(&Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
+    yew::scheduler::flush().await;
+}
+
+fn has_button(root: &Element, name: &str) -> bool {
+    let buttons = root.query_selector_all("button").unwrap();
+    (0..buttons.length())
+        .filter_map(|i| buttons.item(i))
+        .filter_map(|b| b.dyn_into::<Element>().ok())
+        .any(|b| b.get_attribute("aria-label").as_deref() == Some(name))
+}
+
+/// The accessible name of the write field (its `<label for>`).
+fn command_label(root: &Element) -> String {
+    text(root, "label[for=command]")
+}
+
 /// The commands in a node's log table, top to bottom.
 fn log_commands(root: &Element, node: &str) -> Vec<String> {
     let cells = root
@@ -98,6 +156,11 @@ fn assert_shows(root: &Element, world: &World) {
         assert_eq!(log_commands(root, &id), commands, "log of {id}");
         let health = if node.up { "up" } else { "down" };
         assert_eq!(text(root, &format!("[data-testid=health-{id}]")), health);
+        let role = text(root, &format!("[data-testid=role-{id}]"));
+        assert!(
+            role.starts_with(&node.role().to_string()),
+            "role of {id}: {role}"
+        );
         if node.runs_service() {
             let value = text(root, &format!("[data-testid=value-{id}]"));
             assert_eq!(value, node.machine.state.to_string(), "value of {id}");
@@ -253,4 +316,137 @@ async fn crash_and_restart_are_recorded_inputs() {
     click(&root, "Back").await;
     assert_eq!(text(&root, "[data-testid=health-n2]"), "up");
     assert_eq!(status(&root), "Tick 0 \u{b7} Step 0");
+}
+
+#[wasm_bindgen_test]
+async fn failover_async_loses_an_acknowledged_write_and_the_checkers_say_so() {
+    let root = mount().await;
+    pick(&root, "failover-async").await;
+    assert_eq!(
+        hash(),
+        "#scenario=failover-async",
+        "the URL carries the scenario"
+    );
+    assert_eq!(status(&root), "Tick 0 \u{b7} Step 0");
+    assert!(text(&root, "[data-testid=description]").contains("async acks"));
+    assert_eq!(command_label(&root), "Command for the primary");
+    assert_eq!(
+        text(&root, "[data-testid=role-n0]"),
+        "primary \u{b7} epoch 1"
+    );
+    assert_eq!(
+        text(&root, "[data-testid=checkers] p"),
+        "No invariant broken so far."
+    );
+
+    let mut steps = 0;
+    while !button(&root, "Step").disabled() {
+        click(&root, "Step").await;
+        steps += 1;
+        assert!(steps < 1_000, "the run ends");
+    }
+    let mut expected = engine_for("failover-async");
+    for _ in 0..steps {
+        assert!(expected.step());
+    }
+    assert_shows(&root, expected.world());
+    // Literal: n1 won epoch 2 and is the primary at the end.
+    assert_eq!(
+        text(&root, "[data-testid=role-n1]"),
+        "primary \u{b7} epoch 2"
+    );
+    assert_eq!(command_label(&root), "Command for the primary");
+    let checkers = text(&root, "[data-testid=checkers]");
+    assert!(
+        checkers.contains("acknowledged-writes-survive"),
+        "{checkers}"
+    );
+    let listed = root
+        .query_selector_all("[data-testid=violations] li")
+        .unwrap()
+        .length();
+    assert_eq!(listed as usize, expected.world().violations().len());
+
+    // The panel shows the world at the current position: back at the
+    // start nothing has broken yet.
+    click(&root, "Reset").await;
+    assert_eq!(
+        text(&root, "[data-testid=checkers] p"),
+        "No invariant broken so far."
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_link_opens_its_scenario() {
+    let root = mount_at("#scenario=split-brain-unfenced").await;
+    let select: HtmlSelectElement = find(&root, "#scenario").unwrap().dyn_into().unwrap();
+    assert_eq!(select.value(), "split-brain-unfenced");
+    assert!(find(&root, "[role=alert]").is_none());
+    assert_shows(&root, engine_for("split-brain-unfenced").world());
+    assert_eq!(log_commands(&root, "n0"), Vec::<String>::new());
+    // Promote is offered to backups, never to the primary.
+    assert!(!has_button(&root, "Promote n0"));
+    assert!(has_button(&root, "Promote n1"));
+    assert!(has_button(&root, "Promote n2"));
+
+    // Picking the default again puts it in the URL too.
+    pick(&root, "arithmetic").await;
+    assert_eq!(hash(), "#scenario=arithmetic");
+    assert_eq!(command_label(&root), "Command for the sequencer");
+    assert!(
+        !has_button(&root, "Promote n1"),
+        "no Promote without primaries"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_link_to_no_scenario_shows_an_alert_and_the_default() {
+    let root = mount_at("#scenario=nope").await;
+    let alert = text(&root, "[role=alert]");
+    assert!(alert.contains("\u{201c}nope\u{201d}"), "{alert}");
+    let select: HtmlSelectElement = find(&root, "#scenario").unwrap().dyn_into().unwrap();
+    assert_eq!(select.value(), "arithmetic");
+    assert_shows(&root, engine().world());
+    click(&root, "Step").await;
+    assert_eq!(status(&root), "Tick 1 \u{b7} Step 1");
+
+    pick(&root, "crash-restart").await;
+    assert!(find(&root, "[role=alert]").is_none(), "a choice clears it");
+}
+
+#[wasm_bindgen_test]
+async fn isolate_promote_and_heal_are_recorded_inputs() {
+    let root = mount_at("#scenario=arithmetic-primary-backup").await;
+    let mut expected = engine_for("arithmetic-primary-backup");
+    assert!(button(&root, "Heal").disabled(), "nothing to heal yet");
+
+    click(&root, "Isolate n0").await;
+    expected.input(Input::Isolate { node: NodeId(0) });
+    assert_shows(&root, expected.world());
+    assert!(text(&root, "[data-testid=network]").contains("n0\u{2194}n1"));
+    assert!(!has_button(&root, "Isolate n0"), "already cut off");
+    assert!(!button(&root, "Heal").disabled());
+
+    click(&root, "Promote n1").await;
+    expected.input(Input::Promote { node: NodeId(1) });
+    for _ in 0..10 {
+        click(&root, "Step").await;
+        assert!(expected.step());
+    }
+    assert_shows(&root, expected.world());
+
+    click(&root, "Heal").await;
+    expected.input(Input::Heal);
+    assert_shows(&root, expected.world());
+    assert!(button(&root, "Heal").disabled());
+    assert_eq!(
+        status(&root),
+        format!("Tick {} \u{b7} Step 13", expected.world().tick())
+    );
+
+    // All three are undone like any step.
+    for _ in 0..13 {
+        click(&root, "Back").await;
+    }
+    assert_shows(&root, engine_for("arithmetic-primary-backup").world());
 }

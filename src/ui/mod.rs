@@ -3,10 +3,14 @@
 //! so the run stays recorded and can be stepped back.
 
 mod app;
+mod checkers_panel;
 mod controls;
 mod event_list;
 mod in_flight_list;
+mod location;
+mod network_bar;
 mod node_card;
+mod scenario_picker;
 mod status;
 mod view;
 mod write_form;

@@ -87,7 +87,7 @@ after(async () => {
 /// Opens the app in a fresh context and records everything that must not
 /// happen: console errors, uncaught exceptions, failed requests and any
 /// request that leaves 127.0.0.1.
-async function open(viewport) {
+async function open(viewport, hash = '') {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const problems = [];
@@ -105,7 +105,7 @@ async function open(viewport) {
   page.on('response', (response) => {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
   });
-  await page.goto(baseUrl);
+  await page.goto(baseUrl + hash);
   const ui = {
     page,
     context,
@@ -133,6 +133,15 @@ async function expectText(locator, expected, timeoutMs = 5_000) {
 
 async function logCommands(page, node) {
   return page.locator(`[data-testid=log-${node}] td.command`).allTextContents();
+}
+
+/// Clicks Step until the run is over; returns how many steps it took.
+async function stepToEnd(ui, maxSteps = 500) {
+  for (let steps = 0; ; steps++) {
+    if (await ui.button('Step').isDisabled()) return steps;
+    assert.ok(steps < maxSteps, `the run ends within ${maxSteps} steps`);
+    await ui.button('Step').click();
+  }
 }
 
 async function close(ui) {
@@ -214,5 +223,53 @@ test('A bad command is refused inline; a crash is a recorded step', async () => 
   await ui.button('Back').click();
   await expectText(ui.status, 'Tick 0 · Step 0');
   await expectText(ui.testId('health-n2'), 'up');
+  await close(ui);
+});
+
+for (const [device, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+  test(`A link opens split brain and the checkers catch two primaries (${device})`, async () => {
+    const ui = await open(viewport, '#scenario=split-brain-unfenced');
+    assert.equal(await ui.page.getByLabel('Scenario').inputValue(), 'split-brain-unfenced');
+    await expectText(ui.testId('role-n0'), 'primary · epoch 1');
+    const checkers = ui.page.getByRole('region', { name: 'Checkers', exact: true });
+    await expectText(checkers.locator('p'), 'No invariant broken so far.');
+
+    const steps = await stepToEnd(ui);
+    // Literal: the scenario runs to tick 120, which takes 134 steps.
+    assert.equal(steps, 134);
+    await expectText(ui.status, 'Tick 120 · Step 134');
+    assert.match(await checkers.textContent(), /one-primary-per-epoch/);
+    assert.equal(await ui.button('Play').isDisabled(), true, 'nothing left to play');
+    const overflow = await ui.page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0, `no horizontal scrolling at ${viewport.width} px`);
+    await ui.page.screenshot({ path: path.join(ARTIFACTS, `${device}-split-brain.png`), fullPage: true });
+    await close(ui);
+  });
+}
+
+test('Picking a scenario puts it in the URL', async () => {
+  const ui = await open(DESKTOP);
+  await ui.page.getByLabel('Scenario').selectOption('failover-async');
+  await ui.page.waitForURL(/#scenario=failover-async$/);
+  await expectText(ui.testId('role-n0'), 'primary · epoch 1');
+  await ui.page.getByLabel('Command for the primary').fill('+2');
+  await ui.button('Write').click();
+  await expectText(ui.status, 'Tick 0 · Step 1');
+  await close(ui);
+});
+
+test('A link to no scenario shows an alert and the default scenario', async () => {
+  const ui = await open(DESKTOP, '#scenario=nope');
+  const alert = ui.page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /“nope”/);
+  assert.equal(await ui.page.getByLabel('Scenario').inputValue(), 'arithmetic');
+  await expectText(ui.testId('role-n0'), 'sequencer');
+  await ui.page.getByLabel('Command for the sequencer').waitFor();
+  await ui.button('Step').click();
+  await expectText(ui.status, 'Tick 1 · Step 1');
+  assert.deepEqual(await logCommands(ui.page, 'n0'), ['+1']);
+  await ui.page.screenshot({ path: path.join(ARTIFACTS, 'desktop-bad-link.png') });
   await close(ui);
 });

@@ -1,0 +1,53 @@
+//! The scenario list. Reports the chosen file name; the app loads it.
+
+use std::rc::Rc;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+/// A bundled scenario as the list shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    /// File name without `.json`: what the URL carries.
+    pub name: &'static str,
+    pub title: String,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ScenarioPickerProps {
+    pub choices: Rc<Vec<Choice>>,
+    pub selected: AttrValue,
+    pub on_pick: Callback<String>,
+}
+
+#[function_component(ScenarioPicker)]
+pub fn scenario_picker(props: &ScenarioPickerProps) -> Html {
+    let select = use_node_ref();
+    // An option's `selected` attribute stops counting once the user has
+    // picked one, so keep the live value in step with the app.
+    {
+        let select = select.clone();
+        use_effect_with(props.selected.clone(), move |selected| {
+            if let Some(element) = select.cast::<HtmlSelectElement>() {
+                element.set_value(selected);
+            }
+        });
+    }
+    let onchange = {
+        let on_pick = props.on_pick.clone();
+        Callback::from(move |e: Event| {
+            on_pick.emit(e.target_unchecked_into::<HtmlSelectElement>().value());
+        })
+    };
+    html! {
+        <div class="picker">
+            <label for="scenario">{"Scenario"}</label>
+            <select id="scenario" ref={select} {onchange}>
+                { for props.choices.iter().map(|c| html! {
+                    <option key={c.name} value={c.name} selected={*c.name == *props.selected}>
+                        { &c.title }
+                    </option>
+                }) }
+            </select>
+        </div>
+    }
+}
