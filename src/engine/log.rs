@@ -5,7 +5,7 @@
 
 use super::chunked::Chunked;
 use super::ids::{NodeId, Offset};
-use super::service::{Command, Write};
+use super::service::{Command, State, Surroundings, Write};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -41,6 +41,19 @@ pub struct Record {
     /// The node that accepted it into the log (the sequencer or a primary).
     pub writer: NodeId,
     pub payload: Payload,
+}
+
+impl Record {
+    /// The change this record makes to `state`: the write it carries, or
+    /// what executing its command gives (reading `around` if the command is
+    /// nondeterministic); `None` for an epoch marker.
+    pub fn change(&self, state: &State, around: Surroundings) -> Option<Write> {
+        match &self.payload {
+            Payload::Write(write) => Some(write.clone()),
+            Payload::Command(command) => Some(state.execute(command, around)),
+            Payload::EpochStart { .. } => None,
+        }
+    }
 }
 
 /// Why an operation on a log was refused.

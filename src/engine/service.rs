@@ -64,6 +64,24 @@ impl fmt::Display for ServiceKind {
     }
 }
 
+impl Write {
+    /// The key it changes; the arithmetic service's number is `value`.
+    pub fn key(&self) -> &str {
+        match self {
+            Write::Number(_) => "value",
+            Write::Put(key, _) | Write::Delete(key) => key,
+        }
+    }
+
+    /// The value it leaves under its key; `None` for a deletion.
+    pub fn value(&self) -> Option<i64> {
+        match self {
+            Write::Number(n) | Write::Put(_, n) => Some(*n),
+            Write::Delete(_) => None,
+        }
+    }
+}
+
 impl Command {
     pub fn service(&self) -> ServiceKind {
         match self {

@@ -92,17 +92,6 @@ pub struct View {
     pub staged: Vec<Row>,
 }
 
-/// The change one record makes, as (key, new value or deletion).
-fn change(table: &State, record: &Record, seed: u64, me: NodeId, tick: Tick) -> Option<Write> {
-    match &record.payload {
-        Payload::Write(write) => Some(write.clone()),
-        Payload::Command(command) => {
-            Some(table.execute(command, Surroundings::of(seed, me, tick, record.offset)))
-        }
-        Payload::EpochStart { .. } => None,
-    }
-}
-
 impl View {
     pub fn new(service: ServiceKind) -> View {
         View {
@@ -117,11 +106,7 @@ impl View {
 
     /// Folds one write in. The arithmetic service's number is the key `value`.
     pub fn fold(&mut self, offset: Offset, write: &Write) {
-        let (key, value) = match write {
-            Write::Number(n) => ("value".to_owned(), Some(*n)),
-            Write::Put(k, v) => (k.clone(), Some(*v)),
-            Write::Delete(k) => (k.clone(), None),
-        };
+        let (key, value) = (write.key().to_owned(), write.value());
         self.table.install(write);
         if let Some(old) = self.cache.get(&key) {
             if let Some(keys) = self.index.get_mut(old) {
@@ -224,7 +209,8 @@ impl Subscriber {
         let mut outcome = PollOutcome::default();
         let start = self.position;
         for record in records.iter().take(config.batch_records as usize) {
-            if let Some(write) = change(&self.view.table, record, seed, me, tick) {
+            let around = Surroundings::of(seed, me, tick, record.offset);
+            if let Some(write) = record.change(&self.view.table, around) {
                 self.view.fold(record.offset, &write);
             }
             self.position = record.offset + 1;

@@ -13,14 +13,9 @@ use std::collections::BTreeMap;
 pub fn table_at(log: &Log, offset: Offset, service: ServiceKind, seed: u64, node: NodeId) -> State {
     let mut state = State::initial(service);
     for record in log.read_from(0).take_while(|r| r.offset < offset) {
-        let write = match &record.payload {
-            Payload::Write(write) => write.clone(),
-            Payload::Command(command) => {
-                state.execute(command, Surroundings::of(seed, node, 0, record.offset))
-            }
-            Payload::EpochStart { .. } => continue,
-        };
-        state.install(&write);
+        if let Some(write) = record.change(&state, Surroundings::of(seed, node, 0, record.offset)) {
+            state.install(&write);
+        }
     }
     state
 }
@@ -41,20 +36,13 @@ pub fn compact(
     let mut state = State::initial(service);
     let mut latest: BTreeMap<String, Record> = BTreeMap::new();
     for record in log.read_from(0).take_while(|r| r.offset < upto) {
-        let write = match &record.payload {
-            Payload::Write(write) => write.clone(),
-            Payload::Command(command) => {
-                state.execute(command, Surroundings::of(seed, node, 0, record.offset))
-            }
-            Payload::EpochStart { .. } => continue,
+        let Some(write) = record.change(&state, Surroundings::of(seed, node, 0, record.offset))
+        else {
+            continue;
         };
         state.install(&write);
-        let key = match &write {
-            Write::Number(_) => "value".to_owned(),
-            Write::Put(k, _) | Write::Delete(k) => k.clone(),
-        };
         latest.insert(
-            key,
+            write.key().to_owned(),
             Record {
                 payload: Payload::Write(write),
                 ..record.clone()

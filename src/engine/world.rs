@@ -8,7 +8,7 @@ use super::check::{Checkers, Violation};
 use super::chunked::Chunked;
 use super::ids::{ClientId, MsgId, NodeId, Offset, Tick};
 use super::input::{Input, TimedInput};
-use super::log::{Log, Payload};
+use super::log::Log;
 use super::network::{InFlight, Network};
 use super::protocol::{ClientRequest, Ctx, Effect, Message, Out, Protocol, Role};
 use super::queue::{Event, EventQueue, QueueKey};
@@ -779,14 +779,8 @@ impl World {
             let Some(record) = n.log.get(offset) else {
                 break;
             };
-            let write = match &record.payload {
-                Payload::Write(write) => Some(write.clone()),
-                Payload::EpochStart { .. } => None,
-                Payload::Command(command) => {
-                    let around = Surroundings::of(self.scenario.seed, node, self.tick, offset);
-                    Some(n.machine.state.execute(command, around))
-                }
-            };
+            let around = Surroundings::of(self.scenario.seed, node, self.tick, offset);
+            let write = record.change(&n.machine.state, around);
             n.machine.apply(write.as_ref());
             let state = n.machine.state.to_string();
             self.record(TraceKind::Apply {
