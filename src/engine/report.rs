@@ -57,6 +57,8 @@ pub struct SubscriberReport {
     pub committed_offset: Offset,
     /// Source log end minus position.
     pub lag: Offset,
+    /// The largest lag (committed records not yet read) during the run.
+    pub max_lag: Offset,
     /// Records processed, re-processing after crashes included.
     pub processed: u64,
     /// What its kind shows (the cache, the index, row counts, ...).
@@ -117,6 +119,7 @@ impl RunReport {
                         position: sub.position,
                         committed_offset: sub.committed_offset,
                         lag: sub.lag(log_end),
+                        max_lag: sub.max_lag,
                         processed: sub.processed,
                         state_digest: hash_hex(xxh3_64(state.to_string().as_bytes())),
                         state,

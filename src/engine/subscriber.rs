@@ -164,6 +164,8 @@ pub struct Subscriber {
     pub loaded: Vec<Row>,
     /// Records processed, re-processing after a crash included.
     pub processed: u64,
+    /// The largest lag seen so far (committed source records not yet read).
+    pub max_lag: Offset,
     /// Whether a poll is scheduled.
     pub(crate) polling: bool,
 }
@@ -187,6 +189,7 @@ impl Subscriber {
             checkpoint: View::new(service),
             loaded: Vec::new(),
             processed: 0,
+            max_lag: 0,
             polling: false,
         }
     }

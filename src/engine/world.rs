@@ -519,11 +519,12 @@ impl World {
             let available = self
                 .node(config.source)
                 .map_or(0, |n| n.log.commit_offset());
-            let sub = &self.subscribers[index];
+            let sub = &mut self.subscribers[index];
+            sub.max_lag = sub.max_lag.max(available.saturating_sub(sub.position));
             if sub.up && !sub.paused && !sub.polling && available > sub.position {
-                let at = self.tick + config.every_ticks;
-                self.subscribers[index].polling = true;
-                self.queue.push(at, Event::Poll(index));
+                sub.polling = true;
+                self.queue
+                    .push(self.tick + config.every_ticks, Event::Poll(index));
             }
         }
     }
