@@ -48,6 +48,12 @@ fn every_kind_derives_its_view_and_the_crashed_warehouse_loads_rows_twice() {
         .subscribers
         .iter()
         .all(|s| s.lag == 0 && s.position == 7));
+    let max_lags: Vec<u64> = report.subscribers.iter().map(|s| s.max_lag).collect();
+    assert_eq!(
+        max_lags,
+        [2, 2, 5, 3, 6],
+        "the slow ones fell further behind, and caught up"
+    );
     assert!(report.violations.is_empty());
 }
 
