@@ -344,6 +344,23 @@ impl From<Command> for String {
     }
 }
 
+/// Generators of random key-value commands for property tests.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(crate) mod strategies {
+    use super::Command;
+    use proptest::prelude::*;
+
+    /// A put, delete or incr of one of `keys`.
+    pub fn kv_command(keys: &'static [&'static str]) -> impl Strategy<Value = Command> {
+        let key = prop::sample::select(keys).prop_map(str::to_owned);
+        prop_oneof![
+            (key.clone(), -9i64..9).prop_map(|(k, v)| Command::Put(k, v)),
+            key.clone().prop_map(Command::Delete),
+            key.prop_map(Command::Incr),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -371,17 +371,9 @@ mod tests {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod properties {
     use super::*;
+    use crate::engine::service::strategies::kv_command;
     use crate::engine::service::Command;
     use proptest::prelude::*;
-
-    fn command() -> impl Strategy<Value = Command> {
-        let key = prop::sample::select(vec!["a", "b", "c"]).prop_map(str::to_owned);
-        prop_oneof![
-            (key.clone(), -5i64..5).prop_map(|(k, v)| Command::Put(k, v)),
-            key.clone().prop_map(Command::Delete),
-            key.prop_map(Command::Incr),
-        ]
-    }
 
     fn records(commands: &[Command]) -> Vec<Record> {
         let payload = |c: &Command| Payload::Command(c.clone());
@@ -398,7 +390,7 @@ mod properties {
     proptest! {
         #[test]
         fn crashes_and_batching_never_change_the_folded_view(
-            commands in prop::collection::vec(command(), 1..40),
+            commands in prop::collection::vec(kv_command(&["a", "b", "c"]), 1..40),
             batch in 1u64..6,
             commit_every in 1u64..6,
             crashes in prop::collection::vec(any::<bool>(), 0..60),

@@ -104,11 +104,17 @@ pub fn diff(before: &State, after: &State) -> Vec<Change> {
 mod tests {
     use super::*;
     use crate::engine::log::Record;
+    use crate::engine::service::Command;
 
     fn log(commands: &[&str]) -> Log {
+        let parsed: Vec<Command> = commands.iter().map(|c| c.parse().unwrap()).collect();
+        log_of(&parsed)
+    }
+
+    fn log_of(commands: &[Command]) -> Log {
         let mut log = Log::new();
         for (i, c) in commands.iter().enumerate() {
-            let payload = Payload::Command(c.parse().unwrap());
+            let payload = Payload::Command(c.clone());
             log.append(Record {
                 offset: i as Offset,
                 epoch: 1,
@@ -168,19 +174,17 @@ mod tests {
     #[cfg(not(target_arch = "wasm32"))]
     mod properties {
         use super::*;
+        use crate::engine::service::strategies::kv_command;
         use proptest::prelude::*;
 
         proptest! {
             /// Compaction never changes the table the log folds into.
             #[test]
-            fn compaction_preserves_the_table(ops in prop::collection::vec((0u8..3, 0u8..4, -9i64..9), 0..60), tombstones in 0u64..10) {
-                let commands: Vec<String> = ops.iter().map(|(op, k, v)| match op {
-                    0 => format!("put k{k} {v}"),
-                    1 => format!("incr k{k}"),
-                    _ => format!("delete k{k}"),
-                }).collect();
-                let refs: Vec<&str> = commands.iter().map(String::as_str).collect();
-                let log = log(&refs);
+            fn compaction_preserves_the_table(
+                commands in prop::collection::vec(kv_command(&["k0", "k1", "k2", "k3"]), 0..60),
+                tombstones in 0u64..10,
+            ) {
+                let log = log_of(&commands);
                 let kv = ServiceKind::KeyValue;
                 let compacted = compact(&log, log.end(), kv, 0, NodeId(0), tombstones);
                 prop_assert!(compacted.len() <= 4, "one record per key at most (keys k0..k3)");
@@ -190,20 +194,17 @@ mod tests {
             /// Folding a prefix, then installing the rest on top, equals
             /// folding the whole log.
             #[test]
-            fn prefix_then_rest_equals_whole(ops in prop::collection::vec((0u8..3, 0u8..3, -9i64..9), 0..40), cut in 0usize..40) {
-                let commands: Vec<String> = ops.iter().map(|(op, k, v)| match op {
-                    0 => format!("put k{k} {v}"),
-                    1 => format!("incr k{k}"),
-                    _ => format!("delete k{k}"),
-                }).collect();
-                let refs: Vec<&str> = commands.iter().map(String::as_str).collect();
-                let log = log(&refs);
+            fn prefix_then_rest_equals_whole(
+                commands in prop::collection::vec(kv_command(&["k0", "k1", "k2"]), 0..40),
+                cut in 0usize..40,
+            ) {
+                let log = log_of(&commands);
                 let cut = (cut as Offset).min(log.end());
                 let mut state = table_at(&log, cut, ServiceKind::KeyValue, 0, NodeId(0));
                 for record in log.read_from(cut) {
-                    let Payload::Command(command) = &record.payload else { unreachable!() };
-                    let write = state.execute(command, Surroundings::default());
-                    state.install(&write);
+                    if let Some(write) = record.change(&state, Surroundings::default()) {
+                        state.install(&write);
+                    }
                 }
                 prop_assert_eq!(state, table_at(&log, log.end(), ServiceKind::KeyValue, 0, NodeId(0)));
             }
