@@ -50,6 +50,7 @@ fn run_reports_the_arithmetic_example() {
 
 /// Scenarios that plant a bug on purpose; every other example must run clean.
 const PLANTED_BUGS: &[&str] = &[
+    "consumer-group-round-robin",
     "failover-async",
     "nondeterminism-active-active",
     "order-matters",
@@ -188,6 +189,25 @@ const BROKEN: &[(&str, &str, &[&str])] = &[
         "bad-protocol.json",
         r#"{"seed":1,"replicas":3,"run_ticks":10,"protocol":"paxos"}"#,
         &["protocol", "unknown variant `paxos`"],
+    ),
+    (
+        "unknown-group.json",
+        r#"{"seed":1,"replicas":1,"run_ticks":10,"inputs":[{"tick":1,"type":"crash_member","group":"g","member":0}]}"#,
+        &["inputs[0].group", "no consumer group is called `g`"],
+    ),
+    (
+        "missing-member.json",
+        r#"{"seed":1,"replicas":1,"run_ticks":10,"consumer_groups":[{"name":"g","partitions":2,"members":2}],"inputs":[{"tick":1,"type":"restart_member","group":"g","member":2}]}"#,
+        &[
+            "inputs[0].member",
+            "member 2 does not exist",
+            "members 0 to 1",
+        ],
+    ),
+    (
+        "too-many-partitions.json",
+        r#"{"seed":1,"replicas":1,"run_ticks":10,"consumer_groups":[{"name":"g","partitions":99,"members":2}]}"#,
+        &["consumer_groups[0].partitions", "between 1 and 16"],
     ),
 ];
 

@@ -28,6 +28,8 @@ pub const ONE_PRIMARY_PER_EPOCH: &str = "one-primary-per-epoch";
 pub const ACKED_WRITES_SURVIVE: &str = "acknowledged-writes-survive";
 pub const READ_YOUR_WRITES: &str = "read-your-writes";
 pub const CHANGELOG_REPLICA_MATCHES: &str = "changelog-replica-matches-source";
+pub const PARTITION_ORDER_KEPT: &str = "partition-order-kept";
+pub const GROUP_OUTPUT_MATCHES: &str = "group-output-matches-source";
 
 #[derive(Clone, Debug, Default)]
 pub struct Checkers {
@@ -41,6 +43,19 @@ pub struct Checkers {
     /// (invariant, nodes) already reported: a lasting divergence is
     /// reported once, at the step where it began.
     reported: BTreeSet<(&'static str, String)>,
+    /// (group, partition) → what the trace says should happen next there.
+    partitions: BTreeMap<(String, u32), PartitionWatch>,
+}
+
+/// A partition as the checker follows it from the trace alone.
+#[derive(Clone, Debug, Default)]
+struct PartitionWatch {
+    /// The member that owns it in the current generation.
+    owner: Option<u8>,
+    /// The change its owner must read next.
+    next: Offset,
+    /// The offset last committed in the group.
+    committed: Offset,
 }
 
 impl Checkers {
@@ -62,6 +77,8 @@ impl Checkers {
         self.one_primary_per_epoch(world, events);
         self.read_your_writes(world, events);
         self.changelog_replicas_match(world, events);
+        self.partition_order_kept(world, events);
+        self.group_output_matches(world, events);
         if events
             .iter()
             .any(|e| matches!(e.kind, TraceKind::Truncate { .. }))
@@ -169,6 +186,151 @@ impl Checkers {
                     explanation,
                 );
             }
+        }
+    }
+
+    /// Each partition is read by its owner only, in order, without gaps,
+    /// and every generation starts from the offset last committed: never
+    /// past it (changes would be skipped) and never before it.
+    fn partition_order_kept(&mut self, world: &World, events: &[TraceEvent]) {
+        for event in events {
+            match &event.kind {
+                TraceKind::GroupRebalance {
+                    group,
+                    owners,
+                    from,
+                    ..
+                } => {
+                    for (p, (owner, &start)) in owners.iter().zip(from).enumerate() {
+                        let watch = self
+                            .partitions
+                            .entry((group.clone(), p as u32))
+                            .or_default();
+                        let committed = watch.committed;
+                        watch.owner = *owner;
+                        watch.next = start;
+                        if start != committed {
+                            let what = if start > committed {
+                                "skipping the changes in between"
+                            } else {
+                                "going back before a commit"
+                            };
+                            let explanation = format!(
+                                "{group}'s new generation starts partition p{p} at #{start}                                  but its committed offset is {committed}: {what}"
+                            );
+                            let key = format!("{group}/{p}/{}", event.step);
+                            self.report_keyed(
+                                world,
+                                PARTITION_ORDER_KEPT,
+                                key,
+                                vec![],
+                                explanation,
+                            );
+                        }
+                    }
+                }
+                TraceKind::MemberRead {
+                    group,
+                    member,
+                    partition,
+                    from,
+                    to,
+                } => {
+                    let watch = self
+                        .partitions
+                        .entry((group.clone(), *partition))
+                        .or_default();
+                    let (owner, next) = (watch.owner, watch.next);
+                    watch.next = *to;
+                    let problem = if owner != Some(*member) {
+                        Some(format!(
+                            "m{member} read partition p{partition} (#{from}..#{}) but it belongs to {}",
+                            to - 1,
+                            owner.map_or("nobody".to_owned(), |m| format!("m{m}"))
+                        ))
+                    } else if *from != next {
+                        Some(format!(
+                            "m{member} read partition p{partition} from #{from} but the next change there is #{next}: \
+                             the partition's order is broken"
+                        ))
+                    } else {
+                        None
+                    };
+                    if let Some(explanation) = problem {
+                        let key = format!("{group}/{partition}/{}", event.step);
+                        self.report_keyed(
+                            world,
+                            PARTITION_ORDER_KEPT,
+                            key,
+                            vec![],
+                            format!("{group}: {explanation}"),
+                        );
+                    }
+                }
+                TraceKind::GroupCommit {
+                    group,
+                    partition,
+                    offset,
+                } => {
+                    let watch = self
+                        .partitions
+                        .entry((group.clone(), *partition))
+                        .or_default();
+                    watch.committed = *offset;
+                    if *offset > watch.next {
+                        let explanation = format!(
+                            "{group} committed partition p{partition} at {offset} but its owner had only read up to #{}",
+                            watch.next
+                        );
+                        let key = format!("{group}/{partition}/{}", event.step);
+                        self.report_keyed(world, PARTITION_ORDER_KEPT, key, vec![], explanation);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Once a group has processed everything in its topic, its output
+    /// table equals the source table at the same point of the log.
+    fn group_output_matches(&mut self, world: &World, events: &[TraceEvent]) {
+        let read: BTreeSet<&str> = events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                TraceKind::MemberRead { group, .. } => Some(group.as_str()),
+                _ => None,
+            })
+            .collect();
+        for (config, group) in world.consumer_groups() {
+            if !read.contains(config.name.as_str()) || !group.caught_up() {
+                continue;
+            }
+            let expected = group.expected_sink();
+            if group.sink == expected {
+                continue;
+            }
+            let differs = expected
+                .keys()
+                .chain(group.sink.keys())
+                .find(|k| expected.get(*k) != group.sink.get(*k))
+                .cloned()
+                .unwrap_or_default();
+            let shown = |v: Option<&i64>| v.map_or("nothing".to_owned(), |v| v.to_string());
+            let explanation = format!(
+                "{} has processed every change up to #{} but holds {differs} = {} where the source has {}: \
+                 changes of one key were processed out of log order",
+                config.name,
+                group.topic.indexed_upto().saturating_sub(1),
+                shown(group.sink.get(&differs)),
+                shown(expected.get(&differs)),
+            );
+            self.report_keyed(
+                world,
+                GROUP_OUTPUT_MATCHES,
+                config.name.clone(),
+                vec![config.source],
+                explanation,
+            );
         }
     }
 
@@ -451,5 +613,74 @@ mod tests {
         assert_eq!(checkers.violations().len(), 1);
         assert_eq!(checkers.violations()[0].invariant, APPLIED_NEVER_DECREASES);
         assert_eq!(checkers.violations()[0].nodes, [NodeId(1)]);
+    }
+
+    #[test]
+    fn a_partition_read_out_of_order_or_by_a_stranger_is_caught() {
+        let world = finished_world();
+        let group = || "g".to_owned();
+        let rebalance = event(
+            &world,
+            TraceKind::GroupRebalance {
+                group: group(),
+                generation: 1,
+                owners: vec![Some(0), Some(1)],
+                from: vec![0, 0],
+            },
+        );
+        let read = |member, partition, from, to| {
+            event(
+                &world,
+                TraceKind::MemberRead {
+                    group: group(),
+                    member,
+                    partition,
+                    from,
+                    to,
+                },
+            )
+        };
+        let mut checkers = Checkers::default();
+        checkers.observe(&world, &[rebalance, read(0, 0, 0, 2), read(1, 1, 0, 1)]);
+        assert!(checkers.violations().is_empty());
+        // m0 skips #2 of p0; m0 reads m1's partition.
+        checkers.observe(&world, &[read(0, 0, 3, 4)]);
+        checkers.observe(&world, &[read(0, 1, 1, 2)]);
+        let found = checkers.violations();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|v| v.invariant == PARTITION_ORDER_KEPT));
+        assert!(found[0]
+            .explanation
+            .contains("from #3 but the next change there is #2"));
+        assert!(found[1].explanation.contains("belongs to m1"));
+    }
+
+    #[test]
+    fn a_generation_that_skips_past_the_commit_is_caught() {
+        let world = finished_world();
+        let commit = event(
+            &world,
+            TraceKind::GroupCommit {
+                group: "g".into(),
+                partition: 0,
+                offset: 0,
+            },
+        );
+        let rebalance = event(
+            &world,
+            TraceKind::GroupRebalance {
+                group: "g".into(),
+                generation: 2,
+                owners: vec![Some(1)],
+                from: vec![5],
+            },
+        );
+        let mut checkers = Checkers::default();
+        checkers.observe(&world, &[commit, rebalance]);
+        let found = checkers.violations();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0]
+            .explanation
+            .contains("skipping the changes in between"));
     }
 }

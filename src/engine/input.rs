@@ -70,6 +70,17 @@ pub enum Input {
         #[serde(default)]
         wait: bool,
     },
+    /// A member of a consumer group stops; its uncommitted progress is lost
+    /// and its partitions go unread until the group rebalances.
+    CrashMember {
+        group: String,
+        member: u8,
+    },
+    /// A crashed member comes back and rejoins its group (a rebalance).
+    RestartMember {
+        group: String,
+        member: u8,
+    },
     /// Asks a node to take over as primary (primary-backup only).
     Promote {
         node: NodeId,
@@ -136,6 +147,10 @@ impl fmt::Display for Input {
             Input::RestartSubscriber { name } => write!(f, "restart subscriber {name}"),
             Input::PauseSubscriber { name } => write!(f, "pause subscriber {name}"),
             Input::ResumeSubscriber { name } => write!(f, "resume subscriber {name}"),
+            Input::CrashMember { group, member } => write!(f, "crash {group} member m{member}"),
+            Input::RestartMember { group, member } => {
+                write!(f, "restart {group} member m{member}")
+            }
             Input::Read {
                 client,
                 from,

@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod chunked;
+pub mod consumer_group;
 pub mod faults;
 pub mod golden;
 pub mod ids;

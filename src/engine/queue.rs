@@ -14,6 +14,11 @@ pub enum Event {
     Timer(NodeId),
     /// A subscriber (by index) polls its source log.
     Poll(usize),
+    /// A consumer group member polls its partitions.
+    MemberPoll { group: usize, member: u8 },
+    /// A consumer group's coordinator checks its members' sessions and
+    /// rebalances if some partition has no live owner.
+    GroupCheck(usize),
 }
 
 /// Where an event sits in the queue; used to cancel it.

@@ -1,6 +1,7 @@
 //! Running a scenario to its end and summarising the result.
 
 use super::check::Violation;
+use super::consumer_group::{ConsumerGroup, GroupConfig, PartitionBy};
 use super::ids::{NodeId, Offset, Tick};
 use super::log::Payload;
 use super::protocol::{ProtocolKind, Role};
@@ -10,6 +11,7 @@ use super::subscriber::SubscriberKind;
 use super::trace::TraceEvent;
 use super::world::World;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -44,7 +46,44 @@ pub struct RunReport {
     pub acknowledged_writes: usize,
     pub replicas: Vec<NodeReport>,
     pub subscribers: Vec<SubscriberReport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub consumer_groups: Vec<GroupReport>,
     pub violations: Vec<Violation>,
+}
+
+/// One consumer group at the end of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GroupReport {
+    pub name: String,
+    pub partition_by: PartitionBy,
+    pub generation: u64,
+    pub members: Vec<MemberReport>,
+    pub partitions: Vec<PartitionReport>,
+    /// Changes processed, again-processed ones included.
+    pub processed: u64,
+    /// Changes processed a second time after a rebalance.
+    pub redelivered: u64,
+    pub sink: BTreeMap<String, i64>,
+    /// Whether the output table equals the source table.
+    pub sink_matches_source: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MemberReport {
+    pub member: u8,
+    pub up: bool,
+    pub partitions: Vec<u32>,
+    pub processed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PartitionReport {
+    pub partition: u32,
+    pub owner: Option<u8>,
+    /// Changes in the partition.
+    pub changes: Offset,
+    pub position: Offset,
+    pub committed_offset: Offset,
 }
 
 /// One subscriber at the end of a run.
@@ -126,7 +165,42 @@ impl RunReport {
                     }
                 })
                 .collect(),
+            consumer_groups: world
+                .consumer_groups()
+                .map(|(config, group)| GroupReport::of(config, group))
+                .collect(),
             violations: world.violations().to_vec(),
+        }
+    }
+}
+
+impl GroupReport {
+    pub fn of(config: &GroupConfig, group: &ConsumerGroup) -> GroupReport {
+        GroupReport {
+            name: config.name.clone(),
+            partition_by: config.partition_by,
+            generation: group.generation,
+            members: (0..group.members.len() as u8)
+                .map(|m| MemberReport {
+                    member: m,
+                    up: group.members[m as usize].up,
+                    partitions: group.partitions_of(m),
+                    processed: group.members[m as usize].processed,
+                })
+                .collect(),
+            partitions: (0..group.topic.partition_count())
+                .map(|p| PartitionReport {
+                    partition: p,
+                    owner: group.owner[p as usize],
+                    changes: group.topic.len(p),
+                    position: group.position[p as usize],
+                    committed_offset: group.committed[p as usize],
+                })
+                .collect(),
+            processed: group.processed,
+            redelivered: group.redelivered,
+            sink: group.sink.clone(),
+            sink_matches_source: group.sink == group.expected_sink(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! Parsing is strict: an unknown field or a bad value is refused with a
 //! message that names the field (`inputs[2].node: …`), and nothing is run.
 
+use super::consumer_group::{GroupConfig, MAX_MEMBERS, MAX_PARTITIONS};
 use super::ids::{NodeId, Tick};
 use super::import::{self, Format, LineError, OnInvalid};
 use super::input::{Input, TimedInput};
@@ -38,6 +39,9 @@ pub struct Scenario {
     /// Consumers reading the log at their own pace.
     #[serde(default)]
     pub subscribers: Vec<SubscriberConfig>,
+    /// Consumer groups, each reading a partitioned topic made from the log.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consumer_groups: Vec<GroupConfig>,
     /// How many committed records the log keeps for subscribers; one that
     /// falls further behind must re-bootstrap from the compacted log.
     #[serde(default)]
@@ -240,6 +244,42 @@ impl Scenario {
                 }
             }
         }
+        let mut groups = std::collections::BTreeMap::new();
+        for (i, group) in self.consumer_groups.iter().enumerate() {
+            let field = |name: &str| format!("consumer_groups[{i}].{name}");
+            if group.name.trim().is_empty()
+                || groups.insert(group.name.as_str(), group.members).is_some()
+            {
+                return Err(invalid(
+                    field("name"),
+                    "needs a name no other consumer group has",
+                ));
+            }
+            known(field("source"), group.source)?;
+            if group.partitions == 0 || group.partitions > MAX_PARTITIONS {
+                return Err(invalid(
+                    field("partitions"),
+                    format!("must be between 1 and {MAX_PARTITIONS}"),
+                ));
+            }
+            if group.members == 0 || group.members > MAX_MEMBERS {
+                return Err(invalid(
+                    field("members"),
+                    format!("must be between 1 and {MAX_MEMBERS}"),
+                ));
+            }
+            let counts = [
+                ("every_ticks", group.every_ticks),
+                ("batch_records", group.batch_records),
+                ("commit_every_records", group.commit_every_records),
+                ("session_timeout_ticks", group.session_timeout_ticks),
+            ];
+            for (name, value) in counts {
+                if value == 0 || value > 10_000 {
+                    return Err(invalid(field(name), "must be between 1 and 10000"));
+                }
+            }
+        }
         for (i, timed) in self.inputs.iter().enumerate() {
             if timed.tick > self.run_ticks {
                 return Err(invalid(
@@ -286,6 +326,23 @@ impl Scenario {
                         .map_err(|message| invalid(format!("inputs[{i}].command"), message))?;
                 }
                 Input::Heal => {}
+                Input::CrashMember { group, member } | Input::RestartMember { group, member } => {
+                    let Some(&members) = groups.get(group.as_str()) else {
+                        return Err(invalid(
+                            format!("inputs[{i}].group"),
+                            format!("no consumer group is called `{group}`"),
+                        ));
+                    };
+                    if *member >= members {
+                        return Err(invalid(
+                            format!("inputs[{i}].member"),
+                            format!(
+                                "member {member} does not exist; group `{group}` has members 0 to {}",
+                                members - 1
+                            ),
+                        ));
+                    }
+                }
                 Input::QuerySubscriber { name, .. }
                 | Input::CrashSubscriber { name }
                 | Input::RestartSubscriber { name }

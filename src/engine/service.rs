@@ -289,7 +289,7 @@ fn valid_key(key: &str) -> bool {
         && key.len() <= 32
         && key
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.' | '/'))
 }
 
 impl FromStr for Command {
@@ -403,7 +403,8 @@ mod tests {
             "put a",
             "put a b",
             "incr",
-            "put a.b 1",
+            "put a,b 1",
+            "put a\"b 1",
             "set",
         ] {
             assert!(bad.parse::<Command>().is_err(), "{bad} parsed");

@@ -118,6 +118,35 @@ pub enum TraceKind {
         subscriber: String,
         what: String,
     },
+    /// A consumer group started a new generation: `owners[p]` is the
+    /// member that owns partition `p` (none if nobody is alive) and
+    /// `from[p]` the committed offset it starts from.
+    GroupRebalance {
+        group: String,
+        generation: u64,
+        owners: Vec<Option<u8>>,
+        from: Vec<Offset>,
+    },
+    /// A group member processed changes `from..to` of a partition.
+    MemberRead {
+        group: String,
+        member: u8,
+        partition: u32,
+        from: Offset,
+        to: Offset,
+    },
+    /// A partition's offset was committed in the group.
+    GroupCommit {
+        group: String,
+        partition: u32,
+        offset: Offset,
+    },
+    /// A group member crashed or restarted (`what`).
+    MemberState {
+        group: String,
+        member: u8,
+        what: String,
+    },
     /// A client's read from a subscriber was answered. `needed` is the
     /// position that makes the client's own last acknowledged write
     /// visible; an answer from an earlier `position` is stale.
@@ -220,6 +249,48 @@ impl fmt::Display for TraceKind {
                 write!(f, "{subscriber} loads {rows} rows into the warehouse")
             }
             TraceKind::SubscriberState { subscriber, what } => write!(f, "{subscriber} {what}"),
+            TraceKind::GroupRebalance {
+                group,
+                generation,
+                owners,
+                from,
+            } => {
+                let shares: Vec<String> = owners
+                    .iter()
+                    .zip(from)
+                    .enumerate()
+                    .map(|(p, (owner, offset))| {
+                        let owner = owner.map_or("nobody".to_owned(), |m| format!("m{m}"));
+                        format!("p{p}→{owner}@{offset}")
+                    })
+                    .collect();
+                write!(
+                    f,
+                    "{group} rebalances, generation {generation}: {}",
+                    shares.join(" ")
+                )
+            }
+            TraceKind::MemberRead {
+                group,
+                member,
+                partition,
+                from,
+                to,
+            } => write!(
+                f,
+                "{group} m{member} processes p{partition} #{from}..#{}",
+                to - 1
+            ),
+            TraceKind::GroupCommit {
+                group,
+                partition,
+                offset,
+            } => write!(f, "{group} commits p{partition} at offset {offset}"),
+            TraceKind::MemberState {
+                group,
+                member,
+                what,
+            } => write!(f, "{group} m{member} {what}"),
             TraceKind::SubscriberAnswer {
                 subscriber,
                 client,

@@ -6,6 +6,7 @@
 
 use super::check::{Checkers, Violation};
 use super::chunked::Chunked;
+use super::consumer_group::{ConsumerGroup, GroupConfig};
 use super::ids::{ClientId, MsgId, NodeId, Offset, Tick};
 use super::input::{Input, TimedInput};
 use super::log::Log;
@@ -86,6 +87,8 @@ pub struct World {
     subscribers: Vec<Subscriber>,
     /// Reads waiting for a subscriber to catch up with the reader's write.
     waiting_reads: Vec<WaitingRead>,
+    /// One per `scenario.consumer_groups`, same order.
+    groups: Vec<ConsumerGroup>,
 }
 
 #[derive(Clone, Debug)]
@@ -130,7 +133,18 @@ impl World {
             checkers: Checkers::default(),
             subscribers: Vec::new(),
             waiting_reads: Vec::new(),
+            groups: Vec::new(),
         };
+        world.groups = world
+            .scenario
+            .consumer_groups
+            .iter()
+            .map(|config| ConsumerGroup::new(config, world.scenario.service))
+            .collect();
+        // Each coordinator hands out the partitions as the run begins.
+        for index in 0..world.groups.len() {
+            world.queue.push(0, Event::GroupCheck(index));
+        }
         world.subscribers = world
             .scenario
             .subscribers
@@ -199,6 +213,11 @@ impl World {
         self.scenario.subscribers.iter().zip(&self.subscribers)
     }
 
+    /// Consumer groups, in the order the scenario declares them.
+    pub fn consumer_groups(&self) -> impl Iterator<Item = (&GroupConfig, &ConsumerGroup)> {
+        self.scenario.consumer_groups.iter().zip(&self.groups)
+    }
+
     /// Invariant violations found so far, in the order they began.
     pub fn violations(&self) -> &[Violation] {
         self.checkers.violations()
@@ -253,6 +272,8 @@ impl World {
             Event::Deliver(id) => self.deliver(id),
             Event::Timer(node) => self.fire_timer(node),
             Event::Poll(index) => self.poll_subscriber(index),
+            Event::MemberPoll { group, member } => self.poll_member(group, member),
+            Event::GroupCheck(group) => self.check_group(group),
         }
         self.end_step();
         true
@@ -395,6 +416,27 @@ impl World {
                 s.paused = false;
                 was_paused
             }),
+            Input::CrashMember { group, member } => {
+                let Some(index) = self.group_index(group) else {
+                    return;
+                };
+                if self.groups[index].crash(*member) {
+                    self.member_state(index, *member, "crashes");
+                    // The coordinator gives up on it after the session timeout.
+                    let timeout = self.scenario.consumer_groups[index].session_timeout_ticks;
+                    self.queue
+                        .push(self.tick + timeout, Event::GroupCheck(index));
+                }
+            }
+            Input::RestartMember { group, member } => {
+                let Some(index) = self.group_index(group) else {
+                    return;
+                };
+                if self.groups[index].restart(*member) {
+                    self.member_state(index, *member, "restarts and rejoins");
+                    self.rebalance(index);
+                }
+            }
             Input::Promote { node } => {
                 let node = *node;
                 if self.is_up(node) {
@@ -514,6 +556,7 @@ impl World {
     /// records to read and no poll pending. Nobody waits for a subscriber:
     /// this only ever adds its own events.
     fn wake_subscribers(&mut self) {
+        self.wake_members();
         for index in 0..self.subscribers.len() {
             let config = &self.scenario.subscribers[index];
             let available = self
@@ -527,6 +570,105 @@ impl World {
                     .push(self.tick + config.every_ticks, Event::Poll(index));
             }
         }
+    }
+
+    /// Brings each group's topic up to its source's commit and schedules a
+    /// poll for every live member with changes waiting and no poll pending.
+    fn wake_members(&mut self) {
+        for index in 0..self.groups.len() {
+            let config = &self.scenario.consumer_groups[index];
+            if let Some(source) = self.nodes.get(config.source.0 as usize) {
+                self.groups[index]
+                    .topic
+                    .extend(&source.log, self.scenario.seed, source.id);
+            }
+            let group = &mut self.groups[index];
+            for member in 0..group.members.len() as u8 {
+                if !group.members[member as usize].polling && group.has_work(member) {
+                    group.members[member as usize].polling = true;
+                    self.queue.push(
+                        self.tick + config.every_ticks,
+                        Event::MemberPoll {
+                            group: index,
+                            member,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    fn group_index(&self, name: &str) -> Option<usize> {
+        self.scenario
+            .consumer_groups
+            .iter()
+            .position(|g| g.name == name)
+    }
+
+    fn member_state(&mut self, index: usize, member: u8, what: &str) {
+        self.record(TraceKind::MemberState {
+            group: self.scenario.consumer_groups[index].name.clone(),
+            member,
+            what: what.to_owned(),
+        });
+    }
+
+    /// The coordinator's check: rebalance if some partition has no live owner.
+    fn check_group(&mut self, index: usize) {
+        if self.groups[index].needs_rebalance() {
+            self.rebalance(index);
+        }
+    }
+
+    fn rebalance(&mut self, index: usize) {
+        let name = self.scenario.consumer_groups[index].name.clone();
+        let commits = self.groups[index].rebalance();
+        for (partition, offset) in commits {
+            self.record(TraceKind::GroupCommit {
+                group: name.clone(),
+                partition,
+                offset,
+            });
+        }
+        let group = &self.groups[index];
+        self.record(TraceKind::GroupRebalance {
+            group: name,
+            generation: group.generation,
+            owners: group.owner.clone(),
+            from: group.position.clone(),
+        });
+        self.wake_members();
+    }
+
+    fn poll_member(&mut self, index: usize, member: u8) {
+        let config = &self.scenario.consumer_groups[index];
+        let (name, batch, commit_every) = (
+            config.name.clone(),
+            config.batch_records,
+            config.commit_every_records,
+        );
+        let group = &mut self.groups[index];
+        let Some(m) = group.members.get_mut(member as usize) else {
+            return;
+        };
+        m.polling = false;
+        for read in group.poll(member, batch, commit_every) {
+            self.record(TraceKind::MemberRead {
+                group: name.clone(),
+                member,
+                partition: read.partition,
+                from: read.from,
+                to: read.to,
+            });
+            if let Some(offset) = read.committed {
+                self.record(TraceKind::GroupCommit {
+                    group: name.clone(),
+                    partition: read.partition,
+                    offset,
+                });
+            }
+        }
+        self.wake_members();
     }
 
     fn answer(&mut self, read: WaitingRead, waited: bool) {
