@@ -6,7 +6,7 @@ mod common;
 
 use common::{run_with_trace, scenario, writes};
 use loglab::engine::report::hash_hex;
-use loglab::engine::{Input, NodeId, Timeline, World};
+use loglab::engine::{Input, NodeId, Timeline, TraceEvent, World};
 use proptest::prelude::*;
 use serde_json::json;
 use std::sync::Arc;
@@ -159,4 +159,28 @@ fn back_then_step_redoes_and_input_forks() {
     timeline.seek(0);
     assert_eq!(timeline.world().step_count(), 0);
     assert!(!timeline.back());
+}
+
+#[test]
+fn events_between_two_positions_are_the_trace_of_those_steps() {
+    let mut timeline = Timeline::with_keyframe_every(lossy(7), 16);
+    let mut trace: Vec<Vec<TraceEvent>> = Vec::new();
+    while timeline.position() < 200 && timeline.step() {
+        trace.push(timeline.world().last_events().to_vec());
+    }
+    timeline.input(Input::Heal);
+    trace.push(timeline.world().last_events().to_vec());
+    let end = timeline.position();
+    timeline.seek(40);
+    assert!(end > 50, "the run is long enough");
+    for (from, to) in [(0, 10), (17, 45), (32, 32), (50, end), (0, end)] {
+        let expected: Vec<TraceEvent> = trace[from..to].concat();
+        assert_eq!(timeline.events_between(from, to), expected, "{from}..{to}");
+    }
+    assert_eq!(timeline.position(), 40, "the current world is not touched");
+    let positions: Vec<usize> = timeline.keyframes().map(|(p, _)| p).collect();
+    assert_eq!(positions[..3], [0, 16, 32]);
+    assert!(timeline
+        .keyframes()
+        .all(|(p, world)| world.step_count() as usize == p));
 }

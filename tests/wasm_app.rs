@@ -6,93 +6,18 @@
 
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+
+use common::dom::*;
 use loglab::engine::{Input, NodeId, Timeline, World};
-use loglab::ui::App;
-use std::sync::Arc;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, Event, EventInit, HtmlButtonElement, HtmlInputElement, HtmlSelectElement};
+use web_sys::{Element, Event, EventInit, HtmlInputElement, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Sets the page's URL hash without a `hashchange` event, as a link would
-/// have left it before the app starts. Tests share one page, so each
-/// mount sets it.
-fn set_hash(hash: &str) {
-    let window = web_sys::window().unwrap();
-    let location = window.location();
-    let url = format!(
-        "{}{}{hash}",
-        location.pathname().unwrap(),
-        location.search().unwrap()
-    );
-    window
-        .history()
-        .unwrap()
-        .replace_state_with_url(&JsValue::NULL, "", Some(&url))
-        .unwrap();
-}
-
-fn hash() -> String {
-    web_sys::window().unwrap().location().hash().unwrap()
-}
-
-/// Mounts a fresh app on a URL with no hash and waits for the first render.
-async fn mount() -> Element {
-    mount_at("").await
-}
-
-/// Mounts a fresh app as if opened with `hash` in the URL.
-async fn mount_at(hash: &str) -> Element {
-    set_hash(hash);
-    let document = web_sys::window().unwrap().document().unwrap();
-    let root = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<App>::with_root(root.clone()).render();
-    yew::scheduler::flush().await;
-    root
-}
-
 fn engine() -> Timeline {
     engine_for("arithmetic")
-}
-
-fn engine_for(name: &str) -> Timeline {
-    Timeline::new(Arc::new(loglab::scenarios::load(name).unwrap()))
-}
-
-fn find(root: &Element, selector: &str) -> Option<Element> {
-    root.query_selector(selector).unwrap()
-}
-
-fn text(root: &Element, selector: &str) -> String {
-    let element = find(root, selector).unwrap_or_else(|| panic!("no element matches {selector}"));
-    element.text_content().unwrap_or_default().trim().to_owned()
-}
-
-fn status(root: &Element) -> String {
-    text(root, "[role=status]")
-}
-
-/// The button a user (or screen reader) knows by `name`.
-fn button(root: &Element, name: &str) -> HtmlButtonElement {
-    let buttons = root.query_selector_all("button").unwrap();
-    (0..buttons.length())
-        .filter_map(|i| buttons.item(i)?.dyn_into::<HtmlButtonElement>().ok())
-        .find(|b| {
-            let label = b.get_attribute("aria-label");
-            label
-                .as_deref()
-                .unwrap_or(&b.text_content().unwrap_or_default())
-                .trim()
-                == name
-        })
-        .unwrap_or_else(|| panic!("no button named {name}"))
-}
-
-async fn click(root: &Element, name: &str) {
-    button(root, name).click();
-    yew::scheduler::flush().await;
 }
 
 async fn type_command(root: &Element, command: &str) {
@@ -117,14 +42,6 @@ async fn pick(root: &Element, name: &str) {
         .dispatch_event(&Event::new_with_event_init_dict("change", &init).unwrap())
         .unwrap();
     yew::scheduler::flush().await;
-}
-
-fn has_button(root: &Element, name: &str) -> bool {
-    let buttons = root.query_selector_all("button").unwrap();
-    (0..buttons.length())
-        .filter_map(|i| buttons.item(i))
-        .filter_map(|b| b.dyn_into::<Element>().ok())
-        .any(|b| b.get_attribute("aria-label").as_deref() == Some(name))
 }
 
 /// The accessible name of the write field (its `<label for>`).

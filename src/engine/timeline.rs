@@ -7,6 +7,7 @@
 
 use super::input::{Input, TimedInput};
 use super::scenario::Scenario;
+use super::trace::TraceEvent;
 use super::world::World;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -75,6 +76,40 @@ impl Timeline {
 
     pub fn keyframe_count(&self) -> usize {
         self.keyframes.len()
+    }
+
+    /// Recorded worlds at evenly spaced positions, oldest first, with their
+    /// positions: enough for charts over the whole run (a lag curve, say)
+    /// without keeping a copy of the world per step.
+    pub fn keyframes(&self) -> impl Iterator<Item = (usize, &World)> + '_ {
+        self.keyframes
+            .iter()
+            .enumerate()
+            .map(|(k, world)| (k * self.every, world))
+    }
+
+    /// The trace events of the actions taken after position `from` up to
+    /// position `to` (both clamped to the recorded range), replayed on a
+    /// copy of the nearest keyframe: the current world is not touched.
+    pub fn events_between(&self, from: usize, to: usize) -> Vec<TraceEvent> {
+        let to = to.min(self.actions.len());
+        let from = from.min(to);
+        let keyframe = (from / self.every).min(self.keyframes.len() - 1);
+        let mut world = self.keyframes[keyframe].clone();
+        let mut events = Vec::new();
+        while (world.step_count() as usize) < to {
+            let position = world.step_count() as usize;
+            match &self.actions[position] {
+                Action::Step => {
+                    world.step();
+                }
+                Action::Input(timed) => world.apply_input(&timed.input),
+            }
+            if position >= from {
+                events.extend_from_slice(world.last_events());
+            }
+        }
+        events
     }
 
     /// Moves one step forward: redoes the recorded action there, or runs

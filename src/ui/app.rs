@@ -9,9 +9,11 @@ use super::location;
 use super::network_bar::NetworkBar;
 use super::node_card::NodeCard;
 use super::scenario_picker::{Choice, ScenarioPicker};
+use super::slot::Slot;
 use super::status::Status;
 use super::view;
 use super::write_form::WriteForm;
+use super::{cluster_view, log_tapes, space_time, subscribers_panel, table_view};
 use crate::engine::protocol::ProtocolKind;
 use crate::engine::{Action, Input, Scenario, Tick, Timeline, World};
 use crate::scenarios;
@@ -40,6 +42,8 @@ pub enum Msg {
     /// The play timer fired.
     PlayTick,
     Input(Input),
+    /// Go to a recorded position (a step number).
+    Seek(usize),
     /// The user chose a scenario by file name.
     Pick(String),
     /// The URL hash changed (a link, or an edit in the address bar).
@@ -284,6 +288,10 @@ impl Component for App {
             }
             Msg::Pause => self.player = None,
             Msg::Input(input) => timeline.input(input),
+            Msg::Seek(position) => {
+                self.player = None;
+                timeline.seek(position);
+            }
             Msg::Pick(_) | Msg::HashChanged => {}
         }
         true
@@ -330,6 +338,11 @@ impl App {
         let on_write = link.callback(|command| Msg::Input(Input::write(command)));
         let scenario = timeline.scenario();
         let nodes = view::nodes(world);
+        let slot = Slot {
+            timeline,
+            on_input: on_input.clone(),
+            on_seek: link.callback(Msg::Seek),
+        };
         html! {
             <main>
                 <section class="toolbar" aria-label="Run">
@@ -346,6 +359,12 @@ impl App {
                     <p class="next note">{ next_note(timeline) }</p>
                     { verdict(world) }
                 </section>
+                { cluster_view::panel(&slot) }
+
+                { log_tapes::panel(&slot) }
+
+                { space_time::panel(&slot) }
+
                 <section aria-labelledby="nodes-title">
                     <h2 id="nodes-title" class="visually-hidden">{"Nodes"}</h2>
                     <div class="cluster-bar">
@@ -379,6 +398,11 @@ impl App {
                     <InFlightList messages={view::messages(world)} />
                     <EventList events={view::last_events(world)} />
                 </div>
+
+                { subscribers_panel::panel(&slot) }
+
+                { table_view::panel(&slot) }
+
             </main>
         }
     }

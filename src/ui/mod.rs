@@ -4,14 +4,20 @@
 
 mod app;
 mod checkers_panel;
+mod cluster_view;
 mod controls;
 mod event_list;
 mod in_flight_list;
 mod location;
+mod log_tapes;
 mod network_bar;
 mod node_card;
 mod scenario_picker;
+mod slot;
+mod space_time;
 mod status;
+mod subscribers_panel;
+mod table_view;
 mod view;
 mod write_form;
 

@@ -1,6 +1,9 @@
 //! Helpers shared by the native test files.
 #![allow(dead_code)]
 
+#[cfg(target_arch = "wasm32")]
+pub mod dom;
+
 use loglab::engine::report;
 use loglab::engine::{Scenario, TraceEvent, World};
 use std::sync::Arc;

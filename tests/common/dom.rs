@@ -1,0 +1,92 @@
+//! DOM helpers for the wasm component tests: mount the app or a
+//! component, find elements the way a user names them, click, wait.
+
+use loglab::engine::Timeline;
+use loglab::ui::App;
+use std::sync::Arc;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, HtmlButtonElement};
+
+/// Sets the page's URL hash without a `hashchange` event, as a link would
+/// have left it before the app starts. Tests share one page, so each
+/// mount sets it.
+pub fn set_hash(hash: &str) {
+    let window = web_sys::window().unwrap();
+    let location = window.location();
+    let url = format!(
+        "{}{}{hash}",
+        location.pathname().unwrap(),
+        location.search().unwrap()
+    );
+    window
+        .history()
+        .unwrap()
+        .replace_state_with_url(&JsValue::NULL, "", Some(&url))
+        .unwrap();
+}
+
+pub fn hash() -> String {
+    web_sys::window().unwrap().location().hash().unwrap()
+}
+
+/// Mounts a fresh app on a URL with no hash and waits for the first render.
+pub async fn mount() -> Element {
+    mount_at("").await
+}
+
+/// Mounts a fresh app as if opened with `hash` in the URL.
+pub async fn mount_at(hash: &str) -> Element {
+    set_hash(hash);
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<App>::with_root(root.clone()).render();
+    yew::scheduler::flush().await;
+    root
+}
+
+pub fn engine_for(name: &str) -> Timeline {
+    Timeline::new(Arc::new(loglab::scenarios::load(name).unwrap()))
+}
+
+pub fn find(root: &Element, selector: &str) -> Option<Element> {
+    root.query_selector(selector).unwrap()
+}
+
+pub fn text(root: &Element, selector: &str) -> String {
+    let element = find(root, selector).unwrap_or_else(|| panic!("no element matches {selector}"));
+    element.text_content().unwrap_or_default().trim().to_owned()
+}
+
+pub fn status(root: &Element) -> String {
+    text(root, "[role=status]")
+}
+
+/// The button a user (or screen reader) knows by `name`.
+pub fn button(root: &Element, name: &str) -> HtmlButtonElement {
+    let buttons = root.query_selector_all("button").unwrap();
+    (0..buttons.length())
+        .filter_map(|i| buttons.item(i)?.dyn_into::<HtmlButtonElement>().ok())
+        .find(|b| {
+            let label = b.get_attribute("aria-label");
+            label
+                .as_deref()
+                .unwrap_or(&b.text_content().unwrap_or_default())
+                .trim()
+                == name
+        })
+        .unwrap_or_else(|| panic!("no button named {name}"))
+}
+
+pub async fn click(root: &Element, name: &str) {
+    button(root, name).click();
+    yew::scheduler::flush().await;
+}
+
+pub fn has_button(root: &Element, name: &str) -> bool {
+    let buttons = root.query_selector_all("button").unwrap();
+    (0..buttons.length())
+        .filter_map(|i| buttons.item(i))
+        .filter_map(|b| b.dyn_into::<Element>().ok())
+        .any(|b| b.get_attribute("aria-label").as_deref() == Some(name))
+}
