@@ -132,7 +132,7 @@ fn async_failover_loses_an_acknowledged_write_and_quorum_does_not() {
         .unwrap();
     assert!(
         loss.explanation
-            .contains("acknowledged by n0 at #1 in epoch 1"),
+            .contains("acknowledged by r0 at #1 in epoch 1"),
         "{}",
         loss.explanation
     );
@@ -152,7 +152,7 @@ fn async_failover_loses_an_acknowledged_write_and_quorum_does_not() {
     }
     assert_eq!(
         log_texts(&async_world, 0),
-        ["= 1", "epoch start: n1 primary", "= 6"]
+        ["= 1", "epoch start: r1 primary", "= 6"]
     );
 }
 
@@ -166,7 +166,7 @@ fn split_brain_is_caught_without_fencing_and_prevented_with_it() {
     assert_eq!(states(&fenced), [json!(6), json!(6), json!(6)]);
     assert_eq!(
         log_texts(&fenced_world, 0),
-        ["= 1", "epoch start: n1 primary", "= 3", "= 6"]
+        ["= 1", "epoch start: r1 primary", "= 3", "= 6"]
     );
 }
 

@@ -119,7 +119,7 @@ async fn step_and_back_follow_the_engine() {
     // Literal: the first event is the client's write of +1 to the sequencer,
     // which replicates it to the three replicas.
     assert_eq!(status(&root), "Tick 1 \u{b7} Step 1");
-    assert_eq!(log_commands(&root, "n0"), ["+1"]);
+    assert_eq!(log_commands(&root, "r0"), ["+1"]);
     assert_eq!(
         root.query_selector_all("[data-testid=in-flight] li")
             .unwrap()
@@ -133,15 +133,15 @@ async fn step_and_back_follow_the_engine() {
         assert!(expected.step());
         assert_shows(&root, expected.world());
     }
-    // Literal: at step 4 the first replicate message reaches n3.
+    // Literal: at step 4 the first replicate message reaches r3.
     assert_eq!(status(&root), "Tick 3 \u{b7} Step 4");
-    assert_eq!(text(&root, "[data-testid=value-n3]"), "1");
-    assert_eq!(text(&root, "[data-testid=applied-n3]"), "1");
-    assert_eq!(text(&root, "[data-testid=value-n1]"), "0");
+    assert_eq!(text(&root, "[data-testid=value-r3]"), "1");
+    assert_eq!(text(&root, "[data-testid=applied-r3]"), "1");
+    assert_eq!(text(&root, "[data-testid=value-r1]"), "0");
 
     click(&root, "Back").await;
     assert_eq!(status(&root), "Tick 3 \u{b7} Step 3");
-    assert_eq!(text(&root, "[data-testid=value-n3]"), "0");
+    assert_eq!(text(&root, "[data-testid=value-r3]"), "0");
 
     for _ in 0..3 {
         click(&root, "Back").await;
@@ -181,7 +181,7 @@ async fn step_is_disabled_when_the_run_is_over() {
     assert!(button(&root, "Step").disabled());
     assert!(button(&root, "Play").disabled());
     // Every replica applied +1, +2, +3 in that order.
-    for replica in ["n1", "n2", "n3"] {
+    for replica in ["r1", "r2", "r3"] {
         assert_eq!(text(&root, &format!("[data-testid=value-{replica}]")), "6");
         assert_eq!(
             text(&root, &format!("[data-testid=applied-{replica}]")),
@@ -204,7 +204,7 @@ async fn an_invalid_command_leaves_the_run_untouched() {
     let error = text(&root, "[data-testid=write-error]");
     assert!(error.contains("is a key-value command"), "{error}");
     assert_eq!(status(&root), "Tick 0 \u{b7} Step 0");
-    assert!(log_commands(&root, "n0").is_empty());
+    assert!(log_commands(&root, "r0").is_empty());
 
     type_command(&root, "+5").await;
     click(&root, "Write").await;
@@ -213,25 +213,25 @@ async fn an_invalid_command_leaves_the_run_untouched() {
     expected.input(Input::write("+5".parse().unwrap()));
     assert_shows(&root, expected.world());
     assert_eq!(status(&root), "Tick 0 \u{b7} Step 1");
-    assert_eq!(log_commands(&root, "n0"), ["+5"]);
+    assert_eq!(log_commands(&root, "r0"), ["+5"]);
 }
 
 #[wasm_bindgen_test]
 async fn crash_and_restart_are_recorded_inputs() {
     let root = mount().await;
-    click(&root, "Crash n2").await;
+    click(&root, "Crash r2").await;
     let mut expected = engine();
     expected.input(Input::Crash { node: NodeId(2) });
     assert_shows(&root, expected.world());
-    assert_eq!(text(&root, "[data-testid=health-n2]"), "down");
+    assert_eq!(text(&root, "[data-testid=health-r2]"), "down");
 
-    click(&root, "Restart n2").await;
-    assert_eq!(text(&root, "[data-testid=health-n2]"), "up");
+    click(&root, "Restart r2").await;
+    assert_eq!(text(&root, "[data-testid=health-r2]"), "up");
     assert_eq!(status(&root), "Tick 0 \u{b7} Step 2");
 
     click(&root, "Back").await;
     click(&root, "Back").await;
-    assert_eq!(text(&root, "[data-testid=health-n2]"), "up");
+    assert_eq!(text(&root, "[data-testid=health-r2]"), "up");
     assert_eq!(status(&root), "Tick 0 \u{b7} Step 0");
 }
 
@@ -248,7 +248,7 @@ async fn failover_async_loses_an_acknowledged_write_and_the_checkers_say_so() {
     assert!(text(&root, "[data-testid=description]").contains("async acks"));
     assert_eq!(command_label(&root), "Command for the primary");
     assert_eq!(
-        text(&root, "[data-testid=role-n0]"),
+        text(&root, "[data-testid=role-r0]"),
         "primary \u{b7} epoch 1"
     );
     assert_eq!(
@@ -267,9 +267,9 @@ async fn failover_async_loses_an_acknowledged_write_and_the_checkers_say_so() {
         assert!(expected.step());
     }
     assert_shows(&root, expected.world());
-    // Literal: n1 won epoch 2 and is the primary at the end.
+    // Literal: r1 won epoch 2 and is the primary at the end.
     assert_eq!(
-        text(&root, "[data-testid=role-n1]"),
+        text(&root, "[data-testid=role-r1]"),
         "primary \u{b7} epoch 2"
     );
     assert_eq!(command_label(&root), "Command for the primary");
@@ -300,18 +300,18 @@ async fn a_link_opens_its_scenario() {
     assert_eq!(select.value(), "split-brain-unfenced");
     assert!(find(&root, "[role=alert]").is_none());
     assert_shows(&root, engine_for("split-brain-unfenced").world());
-    assert_eq!(log_commands(&root, "n0"), Vec::<String>::new());
+    assert_eq!(log_commands(&root, "r0"), Vec::<String>::new());
     // Promote is offered to backups, never to the primary.
-    assert!(!has_button(&root, "Promote n0"));
-    assert!(has_button(&root, "Promote n1"));
-    assert!(has_button(&root, "Promote n2"));
+    assert!(!has_button(&root, "Promote r0"));
+    assert!(has_button(&root, "Promote r1"));
+    assert!(has_button(&root, "Promote r2"));
 
     // Picking the default again puts it in the URL too.
     pick(&root, "arithmetic").await;
     assert_eq!(hash(), "#scenario=arithmetic");
     assert_eq!(command_label(&root), "Command for the sequencer");
     assert!(
-        !has_button(&root, "Promote n1"),
+        !has_button(&root, "Promote r1"),
         "no Promote without primaries"
     );
 }
@@ -337,14 +337,14 @@ async fn isolate_promote_and_heal_are_recorded_inputs() {
     let mut expected = engine_for("arithmetic-primary-backup");
     assert!(button(&root, "Heal").disabled(), "nothing to heal yet");
 
-    click(&root, "Isolate n0").await;
+    click(&root, "Isolate r0").await;
     expected.input(Input::Isolate { node: NodeId(0) });
     assert_shows(&root, expected.world());
-    assert!(text(&root, "[data-testid=network]").contains("n0\u{2194}n1"));
-    assert!(!has_button(&root, "Isolate n0"), "already cut off");
+    assert!(text(&root, "[data-testid=network]").contains("r0\u{2194}r1"));
+    assert!(!has_button(&root, "Isolate r0"), "already cut off");
     assert!(!button(&root, "Heal").disabled());
 
-    click(&root, "Promote n1").await;
+    click(&root, "Promote r1").await;
     expected.input(Input::Promote { node: NodeId(1) });
     for _ in 0..10 {
         click(&root, "Step").await;

@@ -559,7 +559,7 @@ mod tests {
         assert!(found.iter().all(|v| v.invariant == COMMITTED_LOGS_AGREE));
         assert!(found[0]
             .explanation
-            .contains("offset 1 is committed on n3 as *9 and on n0 as +2"));
+            .contains("offset 1 is committed on r3 as *9 and on r0 as +2"));
     }
 
     #[test]

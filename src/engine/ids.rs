@@ -19,7 +19,7 @@ pub struct NodeId(pub u8);
 
 impl fmt::Display for NodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "n{}", self.0)
+        write!(f, "r{}", self.0)
     }
 }
 

@@ -157,8 +157,8 @@ fn verdict(world: &World) -> Html {
 /// Who does what, in one line above the cards.
 fn cast(protocol: ProtocolKind) -> &'static str {
     match protocol {
-        ProtocolKind::ActiveActive => "n0 is the sequencer; the others are replicas.",
-        ProtocolKind::Broadcast => "n0 forwards every command; there is no shared log.",
+        ProtocolKind::ActiveActive => "r0 is the sequencer; the others are replicas.",
+        ProtocolKind::Broadcast => "r0 forwards every command; there is no shared log.",
         ProtocolKind::PrimaryBackup => {
             "The primary executes commands and ships its log to the backups."
         }

@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct NetworkBarProps {
-    /// Cut links, like `n0↔n1`.
+    /// Cut links, like `r0↔r1`.
     pub cut: Vec<String>,
     pub on_heal: Callback<()>,
 }

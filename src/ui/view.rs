@@ -200,7 +200,7 @@ fn links(world: &World) -> Vec<Links> {
         .collect()
 }
 
-/// Cut links as `n0→n1` (or `n0↔n1` when both ways are cut), sorted.
+/// Cut links as `n0→n1` (or `r0↔r1` when both ways are cut), sorted.
 pub fn cut_links(world: &World) -> Vec<String> {
     let network = world.network();
     let mut shown = Vec::new();

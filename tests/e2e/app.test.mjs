@@ -23,22 +23,22 @@ test('Step and Back show the engine state at each position', async () => {
   await expectText(ui.status, 'Tick 3 · Step 3');
   // Three client writes reached the sequencer; no replicate message has
   // arrived anywhere yet, so every replica still holds 0.
-  assert.deepEqual(await logCommands(ui.page, 'n0'), ['+1', '+2', '+3']);
-  await expectText(ui.testId('value-n1'), '0');
-  await expectText(ui.testId('applied-n1'), '0');
+  assert.deepEqual(await logCommands(ui.page, 'r0'), ['+1', '+2', '+3']);
+  await expectText(ui.testId('value-r1'), '0');
+  await expectText(ui.testId('applied-r1'), '0');
   await ui.page.screenshot({ path: path.join(ARTIFACTS, 'desktop-step3.png'), fullPage: true });
 
   await ui.button('Back').click();
   await expectText(ui.status, 'Tick 2 · Step 2');
-  assert.deepEqual(await logCommands(ui.page, 'n0'), ['+1', '+2']);
-  await expectText(ui.testId('value-n1'), '0');
+  assert.deepEqual(await logCommands(ui.page, 'r0'), ['+1', '+2']);
+  await expectText(ui.testId('value-r1'), '0');
 
-  // Forward again: step 3 is redone, step 4 delivers +1 to n3.
+  // Forward again: step 3 is redone, step 4 delivers +1 to r3.
   await ui.button('Step').click();
   await ui.button('Step').click();
   await expectText(ui.status, 'Tick 3 · Step 4');
-  await expectText(ui.testId('value-n3'), '1');
-  await expectText(ui.testId('applied-n3'), '1');
+  await expectText(ui.testId('value-r3'), '1');
+  await expectText(ui.testId('applied-r3'), '1');
   await ui.page.screenshot({ path: path.join(ARTIFACTS, 'desktop-step4.png'), fullPage: true });
 
   await ui.button('Reset').click();
@@ -65,7 +65,7 @@ test('The page fits a phone screen', async () => {
   const ui = await open(PHONE);
   for (let i = 0; i < 4; i++) await ui.button('Step').click();
   await expectText(ui.status, 'Tick 3 · Step 4');
-  await expectText(ui.testId('value-n3'), '1');
+  await expectText(ui.testId('value-r3'), '1');
   const overflow = await ui.page.evaluate(
     () => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(overflow, 0, 'no horizontal scrolling at 390 px');
@@ -81,14 +81,14 @@ test('A bad command is refused inline; a crash is a recorded step', async () => 
   assert.match(await ui.testId('write-error').textContent(), /is not a command/);
   await expectText(ui.status, 'Tick 0 · Step 0');
 
-  await ui.button('Crash n2').click();
+  await ui.button('Crash r2').click();
   await expectText(ui.status, 'Tick 0 · Step 1');
-  await expectText(ui.testId('health-n2'), 'down');
+  await expectText(ui.testId('health-r2'), 'down');
   await ui.page.screenshot({ path: path.join(ARTIFACTS, 'desktop-crash.png'), fullPage: true });
 
   await ui.button('Back').click();
   await expectText(ui.status, 'Tick 0 · Step 0');
-  await expectText(ui.testId('health-n2'), 'up');
+  await expectText(ui.testId('health-r2'), 'up');
   await close(ui);
 });
 
@@ -96,7 +96,7 @@ for (const [device, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
   test(`A link opens split brain and the checkers catch two primaries (${device})`, async () => {
     const ui = await open(viewport, '#scenario=split-brain-unfenced');
     assert.equal(await ui.page.getByLabel('Scenario').inputValue(), 'split-brain-unfenced');
-    await expectText(ui.testId('role-n0'), 'primary · epoch 1');
+    await expectText(ui.testId('role-r0'), 'primary · epoch 1');
     const checkers = ui.page.getByRole('region', { name: 'Checkers', exact: true });
     await expectText(checkers.locator('p'), 'No invariant broken so far.');
 
@@ -118,7 +118,7 @@ test('Picking a scenario puts it in the URL', async () => {
   const ui = await open(DESKTOP);
   await ui.page.getByLabel('Scenario').selectOption('failover-async');
   await ui.page.waitForURL(/#scenario=failover-async$/);
-  await expectText(ui.testId('role-n0'), 'primary · epoch 1');
+  await expectText(ui.testId('role-r0'), 'primary · epoch 1');
   await ui.page.getByLabel('Command for the primary').fill('+2');
   await ui.button('Write').click();
   await expectText(ui.status, 'Tick 0 · Step 1');
@@ -131,11 +131,11 @@ test('A link to no scenario shows an alert and the default scenario', async () =
   await alert.waitFor();
   assert.match(await alert.textContent(), /“nope”/);
   assert.equal(await ui.page.getByLabel('Scenario').inputValue(), 'arithmetic');
-  await expectText(ui.testId('role-n0'), 'sequencer');
+  await expectText(ui.testId('role-r0'), 'sequencer');
   await ui.page.getByLabel('Command for the sequencer').waitFor();
   await ui.button('Step').click();
   await expectText(ui.status, 'Tick 1 · Step 1');
-  assert.deepEqual(await logCommands(ui.page, 'n0'), ['+1']);
+  assert.deepEqual(await logCommands(ui.page, 'r0'), ['+1']);
   await ui.page.screenshot({ path: path.join(ARTIFACTS, 'desktop-bad-link.png') });
   await close(ui);
 });
