@@ -998,4 +998,14 @@ impl World {
         });
         self.queue.push(at, Event::Deliver(id));
     }
+
+    /// Reads from subscribers still waiting for the reader's own write, in
+    /// the order they were asked: (subscriber, client, key, the position
+    /// the subscriber must reach).
+    pub fn waiting_reads(&self) -> impl Iterator<Item = (&str, ClientId, &str, Offset)> + '_ {
+        self.waiting_reads.iter().map(|read| {
+            let name = self.scenario.subscribers[read.subscriber].name.as_str();
+            (name, read.client, read.key.as_str(), read.needed)
+        })
+    }
 }
