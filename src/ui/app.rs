@@ -391,12 +391,12 @@ impl App {
                 </section>
                 // Below the cards so a new finding never pushes them down
                 // mid-play; the toolbar's verdict line says when it appears.
-                <CheckersPanel violations={view::violations(world)} />
+                <CheckersPanel violations={view::violations(world)} invariants={view::invariants(world)} on_seek={slot.on_seek.clone()} />
                 <div class="panels">
                     <WriteForm key={self.selected} on_write={on_write} service={scenario.service}
                         writer={view::writer(world)} />
                     <InFlightList messages={view::messages(world)} />
-                    <EventList events={view::last_events(world)} />
+                    <EventList steps={view::recent_steps(timeline)} />
                 </div>
 
                 { subscribers_panel::panel(&slot) }
