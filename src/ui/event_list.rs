@@ -32,7 +32,10 @@ pub fn event_list(props: &EventListProps) -> Html {
                 <p class="note">{"Nothing yet. Press Step to run the first event."}</p>
             } else {
                 <p class="note">{ format!("The last {EVENT_WINDOW} steps, newest first.") }</p>
-                <ol class="steps" data-testid="last-events">
+                // Scrolls on its own so a busy step never pushes the page
+                // down; focusable so a keyboard can scroll it too.
+                <ol class="steps" data-testid="last-events" tabindex="0"
+                    aria-label="Events of the last steps, newest first">
                     { for props.steps.iter().map(|story| html! {
                         <li key={story.step} class="step" data-step={story.step.to_string()}>
                             <h3 class="step-title">

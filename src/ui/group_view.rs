@@ -165,7 +165,7 @@ pub fn group(group: &GroupView, on_input: &Callback<Input>) -> Html {
                                 <p class="partition-head">
                                     <strong>{ format!("p{}", p.partition) }</strong>
                                     <span>{"owner "}<strong data-testid={format!("owner-{name}-p{}", p.partition)}>{ owner }</strong></span>
-                                    <span class="note">{ format!("\u{25b2} {} \u{b7} \u{25c6} {} \u{b7} {} changes", p.position, p.committed, p.changes) }</span>
+                                    <span class="note">{ format!("next {} \u{b7} committed {} \u{b7} {} changes", p.position, p.committed, p.changes) }</span>
                                 </p>
                                 { tape(&p.tape, "changes", format!("tape-{name}-p{}", p.partition), true) }
                             </div>
