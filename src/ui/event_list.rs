@@ -35,7 +35,7 @@ pub fn event_list(props: &EventListProps) -> Html {
                 // Scrolls on its own so a busy step never pushes the page
                 // down; focusable so a keyboard can scroll it too.
                 <ol class="steps" data-testid="last-events" tabindex="0"
-                    aria-label="Events of the last steps, newest first">
+                    aria-labelledby="events-title">
                     { for props.steps.iter().map(|story| html! {
                         <li key={story.step} class="step" data-step={story.step.to_string()}>
                             <h3 class="step-title">

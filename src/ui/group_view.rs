@@ -7,16 +7,17 @@ use crate::engine::Input;
 use yew::prelude::*;
 
 /// A row of cells, one per entry, with the reader's markers. `what` names
-/// the entries for screen readers ("records", "changes"); with `labels`
+/// the hidden entries for screen readers ("records", "changes"); with `labels`
 /// each cell shows its entry, otherwise only its offset (and the entry on
 /// hover).
 pub fn tape(tape: &Tape, what: &str, testid: String, labels: bool) -> Html {
     html! {
         <div class="tape-wrap">
-            <ol class={classes!("tape", labels.then_some("labelled"))} data-testid={testid} aria-label={format!("{what}, with the reader's position")}>
+            <ol class={classes!("tape", labels.then_some("labelled"))} data-testid={testid}>
                 if tape.hidden_before > 0 {
-                    <li class="cell hidden-count" aria-label={format!("{} earlier {what}", tape.hidden_before)}>
+                    <li class="cell hidden-count">
                         { format!("\u{2026}{}", tape.hidden_before) }
+                        <span class="visually-hidden">{ format!(" earlier {what}") }</span>
                     </li>
                 }
                 { for tape.cells.iter().map(|cell| {
@@ -47,8 +48,9 @@ pub fn tape(tape: &Tape, what: &str, testid: String, labels: bool) -> Html {
                     }
                 }) }
                 if tape.hidden_after > 0 {
-                    <li class="cell hidden-count" aria-label={format!("{} later {what}", tape.hidden_after)}>
+                    <li class="cell hidden-count">
                         { format!("{}\u{2026}", tape.hidden_after) }
+                        <span class="visually-hidden">{ format!(" later {what}") }</span>
                     </li>
                 }
             </ol>

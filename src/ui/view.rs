@@ -342,11 +342,14 @@ impl Tape {
         available: u64,
         label: impl Fn(u64) -> Option<String>,
     ) -> Tape {
-        let mut hi = end;
+        // A position past the end (the source log was cut back) still
+        // gets its slot.
+        let last = end.max(position);
+        let mut hi = last;
         let mut lo = (hi + 1).saturating_sub(TAPE_CELLS);
         if position < lo {
             lo = position.saturating_sub(1);
-            hi = end.min(lo + TAPE_CELLS - 1);
+            hi = last.min(lo + TAPE_CELLS - 1);
         }
         let cells = (lo..=hi)
             .map(|offset| TapeCell {
@@ -366,7 +369,7 @@ impl Tape {
         Tape {
             cells,
             hidden_before: lo,
-            hidden_after: end - hi,
+            hidden_after: end.saturating_sub(hi),
         }
     }
 }
