@@ -22,6 +22,17 @@ async function noHorizontalScroll(ui, viewport) {
   assert.equal(overflow, 0, `no horizontal scrolling at ${viewport.width} px`);
 }
 
+/// A viewport-sized screenshot with the panel `id` at the top, just under
+/// the sticky toolbar: what a lecturer sees after scrolling to it.
+async function shootPanel(ui, id, file) {
+  await ui.testId(id).evaluate((panel) => {
+    const toolbar = document.querySelector('.toolbar');
+    const below = toolbar ? toolbar.getBoundingClientRect().height : 0;
+    window.scrollTo(0, panel.getBoundingClientRect().top + window.scrollY - below - 8);
+  });
+  await ui.page.screenshot({ path: path.join(ARTIFACTS_DIR, file) });
+}
+
 async function number(ui, id) {
   return Number((await ui.testId(id).textContent()).trim());
 }
@@ -92,6 +103,9 @@ test('Data integration: the group rebalances, a crashed subscriber catches up, t
 
   await noHorizontalScroll(ui, PROJECTOR);
   await ui.page.screenshot({ path: path.join(ARTIFACTS_DIR, 'data-integration-1280.png'), fullPage: true });
+  await shootPanel(ui, 'subscribers', 'data-integration-subscribers-1280.png');
+  await shootPanel(ui, 'groups', 'data-integration-groups-1280.png');
+  await shootPanel(ui, 'table-view', 'data-integration-table-1280.png');
   await close(ui);
 });
 
@@ -104,6 +118,8 @@ test('Data integration fits a phone', async () => {
   await expectText(ui.testId('owner-dashboards-p1'), 'm2');
   await noHorizontalScroll(ui, PHONE);
   await ui.page.screenshot({ path: path.join(ARTIFACTS_DIR, 'data-integration-390.png'), fullPage: true });
+  await shootPanel(ui, 'subscribers', 'data-integration-subscribers-390.png');
+  await shootPanel(ui, 'groups', 'data-integration-groups-390.png');
   await close(ui);
 });
 
@@ -127,6 +143,7 @@ for (const [device, viewport] of [['1280', PROJECTOR], ['390', PHONE]]) {
 
     await noHorizontalScroll(ui, viewport);
     await ui.page.screenshot({ path: path.join(ARTIFACTS_DIR, `data-stale-read-${device}.png`), fullPage: true });
+    await shootPanel(ui, 'checkers', `data-stale-read-checkers-${device}.png`);
     await close(ui);
   });
 }
