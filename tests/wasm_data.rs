@@ -412,6 +412,13 @@ async fn the_event_feed_narrates_the_last_steps_newest_first() {
         "[data-testid=last-events] > li:first-child .events li",
     );
     assert_eq!(newest.len(), world.last_events().len().min(10));
+    // Literal: step 4 delivered +1 to r3, which applied it.
+    let all = texts(&root, "[data-testid=last-events] .events li");
+    assert!(
+        all.iter()
+            .any(|s| s == "r3 applies record #0; its value is now 1."),
+        "{all:?}"
+    );
 }
 
 fn engine() -> Timeline {

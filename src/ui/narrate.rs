@@ -177,12 +177,18 @@ pub fn narrate(kind: &TraceKind) -> Sentence {
             node,
             offset,
             state,
-        } => Say::new(format!(
-            "{node} applies record #{offset}; its state is now "
-        ))
-        .code(state.clone())
-        .then(".")
-        .tone(Normal),
+        } => {
+            // `state` is the number afterwards, or the table's changed key.
+            let what = if state.parse::<i64>().is_ok() {
+                "; its value is now "
+            } else {
+                ": "
+            };
+            Say::new(format!("{node} applies record #{offset}{what}"))
+                .code(state.clone())
+                .then(".")
+                .tone(Normal)
+        }
         TraceKind::Reply {
             node,
             client,
