@@ -116,11 +116,15 @@ fn assert_shows(root: &Element, world: &World) {
         let health = if node.up { "up" } else { "down" };
         assert_eq!(text(root, &format!("[data-testid=health-{id}]")), health);
         let role = text(root, &format!("[data-testid=role-{id}]"));
-        assert!(
-            role.starts_with(&node.role().to_string()),
-            "role of {id}: {role}"
-        );
-        if node.runs_service() {
+        if node.up {
+            assert!(
+                role.starts_with(&node.role().to_string()),
+                "role of {id}: {role}"
+            );
+        } else {
+            assert_eq!(role, "crashed: state lost", "a crashed node has no role");
+        }
+        if node.up && node.runs_service() {
             let value = text(root, &format!("[data-testid=value-{id}]"));
             assert_eq!(value, node.machine.state.to_string(), "value of {id}");
             let applied = text(root, &format!("[data-testid=applied-{id}]"));

@@ -141,16 +141,18 @@ fn assert_draws(root: &Element, world: &World) {
         assert_eq!(attr(root, &card, "data-health").unwrap(), health, "{id}");
         assert_eq!(text(root, &format!("[data-testid=health-{id}]")), health);
         assert_eq!(has_class(root, &card, "down"), !node.up, "{id} greyed");
-        assert_eq!(
-            text(root, &format!("[data-testid=role-{id}]")),
+        let role = if node.up {
             role_text(world, node.id)
-        );
+        } else {
+            "crashed: state lost".to_owned()
+        };
+        assert_eq!(text(root, &format!("[data-testid=role-{id}]")), role);
         assert_eq!(
             text(root, &format!("[data-testid=end-{id}]")),
             node.log.end().to_string(),
             "log end of {id}"
         );
-        if node.runs_service() {
+        if node.up && node.runs_service() {
             assert_eq!(
                 text(root, &format!("[data-testid=value-{id}]")),
                 node.machine.state.to_string(),

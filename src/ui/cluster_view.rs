@@ -55,7 +55,7 @@ const WIDE: Frame = Frame {
 /// A phone held upright: a narrow ring, so the text stays large.
 const NARROW: Frame = Frame {
     width: 440.0,
-    card_w: 190.0,
+    card_w: 196.0,
     card_h: 110.0,
 };
 
@@ -108,6 +108,9 @@ fn crosses(a: Point, b: Point, c: Point, w: f64, h: f64) -> bool {
 /// How far a message's lane sits beside its link, so the two directions
 /// do not overlap.
 const LANE: f64 = 9.0;
+
+/// Half the width of the strip that takes a link's clicks.
+const HIT: f64 = 14.0;
 
 type Point = (f64, f64);
 
@@ -343,7 +346,11 @@ fn node_card(
             on_escape.emit(());
         }
     });
-    let value_line = if node.runs_service {
+    let value_line = if !node.up {
+        html! {
+            <text class="value quiet" x={fmt(left)} y={fmt(y0 + 81.0)}>{"log kept on disk"}</text>
+        }
+    } else if node.runs_service {
         html! {
             <text class="value" x={fmt(left)} y={fmt(y0 + 81.0)}>
                 {"value "}
@@ -358,7 +365,14 @@ fn node_card(
         };
         html! { <text class="value quiet" x={fmt(left)} y={fmt(y0 + 81.0)}>{ what }</text> }
     };
-    let offsets_line = if node.runs_service {
+    let offsets_line = if !node.up {
+        html! {
+            <text class="offsets" x={fmt(left)} y={fmt(y0 + 102.0)}>
+                {"log end "}
+                <tspan data-testid={format!("end-{id}")}>{ node.log_end }</tspan>
+            </text>
+        }
+    } else if node.runs_service {
         html! {
             <text class="offsets" x={fmt(left)} y={fmt(y0 + 102.0)}>
                 {"applied "}
@@ -376,17 +390,24 @@ fn node_card(
             </text>
         }
     };
-    let summary = format!(
-        "{id}: {}, {health}{}. Applied {}, log end {}. Activate for its actions.",
-        node.role_text(),
-        if node.runs_service {
-            format!(", value {}", node.value)
-        } else {
-            String::new()
-        },
-        node.applied_offset,
-        node.log_end,
-    );
+    let summary = if node.up {
+        format!(
+            "{id}: {}{}. Applied {}, log end {}. Activate for its actions.",
+            node.role_text(),
+            if node.runs_service {
+                format!(", value {}", node.value)
+            } else {
+                String::new()
+            },
+            node.applied_offset,
+            node.log_end,
+        )
+    } else {
+        format!(
+            "{id} is down: its state is lost, its log (end {}) is kept. Activate for its actions.",
+            node.log_end
+        )
+    };
     html! {
         <g class={classes!("node", health, node.leads().then_some("leads"),
                 (node.role == Role::Candidate).then_some("candidate"), open.then_some("open"))}
@@ -459,8 +480,39 @@ fn wire(link: &LinkView, segment: &Segment) -> Html {
     }
 }
 
-/// The wide, invisible, focusable strip that toggles a link.
-fn link_hit(link: &LinkView, segment: &Segment, on_link: Callback<LinkView>) -> Html {
+/// The wide, invisible, focusable strip that toggles a link. Its tooltip
+/// lists what is on the wire (the drawn messages take no clicks).
+fn link_hit(
+    link: &LinkView,
+    segment: &Segment,
+    model: &ClusterModel,
+    on_link: Callback<LinkView>,
+) -> Html {
+    let on_this =
+        |from: NodeId, to: NodeId| (from, to) == (link.a, link.b) || (from, to) == (link.b, link.a);
+    let mut wire: Vec<String> = model
+        .dots
+        .iter()
+        .filter(|d| on_this(d.from, d.to))
+        .map(|d| {
+            format!(
+                "\n{} {}\u{2192}{}: {} (arrives tick {}){}",
+                d.id,
+                d.from,
+                d.to,
+                d.label,
+                d.deliver_tick,
+                if d.duplicated { ", duplicated" } else { "" }
+            )
+        })
+        .collect();
+    wire.extend(
+        model
+            .drops
+            .iter()
+            .filter(|m| on_this(m.from, m.to))
+            .map(|m| format!("\n{} {}\u{2192}{} dropped: {}", m.id, m.from, m.to, m.why)),
+    );
     let state = match (link.cut_ab, link.cut_ba) {
         (false, false) => "works; activate to cut it both ways".to_owned(),
         (true, true) => "is cut both ways; activate to reconnect it".to_owned(),
@@ -485,14 +537,25 @@ fn link_hit(link: &LinkView, segment: &Segment, on_link: Callback<LinkView>) -> 
             on_link.emit(this);
         }
     });
-    let (p, q) = (segment.p, segment.q);
+    // A strip, not a stroked line: a level line has no height, and a
+    // shape without area is neither visible to tests nor easy to hit.
+    let corners = [
+        segment.at(0.0, HIT),
+        segment.at(1.0, HIT),
+        segment.at(1.0, -HIT),
+        segment.at(0.0, -HIT),
+    ];
+    let points: Vec<String> = corners
+        .iter()
+        .map(|(x, y)| format!("{},{}", fmt(*x), fmt(*y)))
+        .collect();
     html! {
         <g key={key.clone()} class={classes!("link", link.is_cut().then_some("cut"))}
             role="button" tabindex="0" aria-label={link.name()}
             aria-pressed={link.is_cut().to_string()}
             data-testid={format!("link-{key}")} {onclick} {onkeydown}>
-            <title>{ format!("{}\u{2013}{} {state}.", link.a, link.b) }</title>
-            <line class="hit" x1={fmt(p.0)} y1={fmt(p.1)} x2={fmt(q.0)} y2={fmt(q.1)} />
+            <title>{ format!("{}\u{2013}{} {state}.{}", link.a, link.b, wire.concat()) }</title>
+            <polygon class="hit" points={points.join(" ")} />
         </g>
     }
 }
@@ -509,8 +572,6 @@ fn dot(dot: &Dot, segment: &Segment, forward: bool) -> Html {
     html! {
         <g key={dot.id.clone()} class={classes!("msg", dot.kind.class())}
             data-testid={format!("msg-{}", dot.id)}>
-            <title>{ format!("{} {}\u{2192}{}: {} (arrives tick {})",
-                dot.id, dot.from, dot.to, dot.label, dot.deliver_tick) }</title>
             { shape(dot.kind, x, y) }
             if dot.duplicated {
                 <text class="dup" x={fmt(x + 11.0)} y={fmt(y - 9.0)}>{"\u{d7}2"}</text>
@@ -526,7 +587,6 @@ fn drop_mark(mark: &DropMark, segment: &Segment, forward: bool) -> Html {
     let (x, y) = segment.at(t, side);
     html! {
         <g key={mark.id.clone()} class="drop" data-testid={format!("drop-{}-{}", mark.from, mark.to)}>
-            <title>{ format!("{} {}\u{2192}{} dropped: {}", mark.id, mark.from, mark.to, mark.why) }</title>
             <circle class="drop-bg" cx={fmt(x)} cy={fmt(y)} r="13" />
             <path class="drop-x" d={format!("M{} {} L{} {} M{} {} L{} {}",
                 fmt(x - 7.0), fmt(y - 7.0), fmt(x + 7.0), fmt(y + 7.0),
@@ -656,10 +716,14 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         .links
         .iter()
         .filter_map(|link| Some(wire(link, &segment(link.a, link.b)?)));
-    let hits = model
-        .links
-        .iter()
-        .filter_map(|link| Some(link_hit(link, &segment(link.a, link.b)?, on_link.clone())));
+    let hits = model.links.iter().filter_map(|link| {
+        Some(link_hit(
+            link,
+            &segment(link.a, link.b)?,
+            model,
+            on_link.clone(),
+        ))
+    });
     let dots = model.dots.iter().filter_map(|d| {
         let (a, b) = (d.from.min(d.to), d.from.max(d.to));
         Some(dot(d, &segment(a, b)?, d.from < d.to))
@@ -735,11 +799,11 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                 <div class="cluster-drawing">
                     <svg ref={svg} viewBox={format!("0 0 {} {}", layout.width, layout.height)}
                         role="group" aria-label="Nodes and links" data-testid="cluster-svg">
-                        <g class="wires">{ for wires }</g>
+                        <g class="wires" aria-hidden="true">{ for wires }</g>
                         <g class="cards">{ for cards }</g>
                         <g class="hits">{ for hits }</g>
-                        <g class="dots">{ for dots }</g>
-                        <g class="drops">{ for drops }</g>
+                        <g class="dots" aria-hidden="true">{ for dots }</g>
+                        <g class="drops" aria-hidden="true">{ for drops }</g>
                     </svg>
                     { actions.unwrap_or_default() }
                 </div>

@@ -65,7 +65,6 @@ pub fn node_actions(props: &NodeActionsProps) -> Html {
             data-testid={format!("actions-{id}")} {onkeydown}>
             <p class="actions-title">
                 <strong>{ id.to_string() }</strong>{" "}{ node.role_text() }
-                if !node.up { {" \u{b7} down"} }
             </p>
             <div class="actions-buttons">
                 if node.up {
@@ -80,12 +79,12 @@ pub fn node_actions(props: &NodeActionsProps) -> Html {
                     { action("Make primary", "", input(Input::Promote { node: id })) }
                 }
                 { action("Send write", "", props.on_send_write.clone()) }
-                <button type="button" class="close" aria-label="Close"
-                    title="Close (Esc)"
-                    onclick={Callback::from(move |_: MouseEvent| on_close.emit(()))}>
-                    {"\u{d7}"}
-                </button>
             </div>
+            // Last in the tab order, drawn in the top corner.
+            <button type="button" class="close" aria-label="Close" title="Close (Esc)"
+                onclick={Callback::from(move |_: MouseEvent| on_close.emit(()))}>
+                {"\u{d7}"}
+            </button>
         </div>
     }
 }

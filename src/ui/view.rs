@@ -16,6 +16,9 @@ pub enum Links {
     CutOff,
 }
 
+/// What a crashed node shows instead of its role.
+pub const CRASHED: &str = "crashed: state lost";
+
 /// One node as the cluster view draws it. Built from counters only (never
 /// by walking the log), so it costs the same for a log of 100 000 records.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,8 +68,12 @@ impl NodeView {
         format!("{place} {}", self.id)
     }
 
-    /// `primary · epoch 2`, or just `replica` where epochs mean nothing.
+    /// `primary · epoch 2`, or just `replica` where epochs mean nothing. A
+    /// crashed node has no role: its protocol state is gone with the crash.
     pub fn role_text(&self) -> String {
+        if !self.up {
+            return CRASHED.to_owned();
+        }
         match self.epoch {
             Some(epoch) => format!("{} \u{b7} epoch {epoch}", self.role),
             None => self.role.to_string(),
@@ -75,10 +82,11 @@ impl NodeView {
 
     /// Roles that take writes (or order them) stand out: two at once is a story.
     pub fn leads(&self) -> bool {
-        matches!(
-            self.role,
-            Role::Sequencer | Role::Broadcaster | Role::Primary
-        )
+        self.up
+            && matches!(
+                self.role,
+                Role::Sequencer | Role::Broadcaster | Role::Primary
+            )
     }
 }
 
