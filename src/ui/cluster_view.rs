@@ -574,7 +574,18 @@ fn dot(dot: &Dot, segment: &Segment, forward: bool) -> Html {
             data-testid={format!("msg-{}", dot.id)}>
             { shape(dot.kind, x, y) }
             if dot.duplicated {
-                <text class="dup" x={fmt(x + 11.0)} y={fmt(y - 9.0)}>{"\u{d7}2"}</text>
+                // Beside its lane, away from the cards at either end.
+                { {
+                    let (bx, by) = segment.at(t.clamp(0.15, 0.85), side * 3.2);
+                    html! {
+                        <>
+                            <rect class="dup-bg" x={fmt(bx - 15.0)} y={fmt(by - 11.0)}
+                                width="30" height="22" rx="5" />
+                            <text class="dup" x={fmt(bx)} y={fmt(by + 6.0)}
+                                text-anchor="middle">{"\u{d7}2"}</text>
+                        </>
+                    }
+                } }
             }
         </g>
     }
