@@ -10,10 +10,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  ARTIFACTS_DIR as ARTIFACTS, DESKTOP, PHONE, close, expectText, logCommands, open, stepToEnd, useApp,
+  ARTIFACTS_DIR as ARTIFACTS, DESKTOP, PHONE, close, expectText, open, stepToEnd, useApp,
 } from './harness.mjs';
 
 useApp();
+
+/// The payloads on a node's log tape, oldest first.
+function logCommands(page, node) {
+  return page.locator(`[data-testid=tape-${node}] td.record .payload`).allTextContents();
+}
 
 test('Step and Back show the engine state at each position', async () => {
   const ui = await open(DESKTOP);
@@ -81,7 +86,8 @@ test('A bad command is refused inline; a crash is a recorded step', async () => 
   assert.match(await ui.testId('write-error').textContent(), /is not a command/);
   await expectText(ui.status, 'Tick 0 · Step 0');
 
-  await ui.button('Crash r2').click();
+  await ui.testId('node-r2').click();
+  await ui.button('Crash').click();
   await expectText(ui.status, 'Tick 0 · Step 1');
   await expectText(ui.testId('health-r2'), 'down');
   await ui.page.screenshot({ path: path.join(ARTIFACTS, 'desktop-crash.png'), fullPage: true });
