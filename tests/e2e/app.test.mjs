@@ -10,15 +10,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  ARTIFACTS_DIR as ARTIFACTS, DESKTOP, PHONE, close, expectText, open, stepToEnd, useApp,
+  ARTIFACTS_DIR as ARTIFACTS, DESKTOP, PHONE, close, expectText, logCommands, open, stepToEnd, useApp,
 } from './harness.mjs';
 
 useApp();
-
-/// The payloads on a node's log tape, oldest first.
-function logCommands(page, node) {
-  return page.locator(`[data-testid=tape-${node}] td.record .payload`).allTextContents();
-}
 
 test('Step and Back show the engine state at each position', async () => {
   const ui = await open(DESKTOP);
