@@ -4,6 +4,7 @@
 
 mod app;
 mod checkers_panel;
+mod cluster_model;
 mod cluster_view;
 mod controls;
 mod event_list;
@@ -14,13 +15,15 @@ mod location;
 mod log_tapes;
 mod narrate;
 mod network_bar;
-mod node_card;
+mod node_actions;
+mod partition_dialog;
 mod scenario_picker;
 mod slot;
 mod space_time;
 mod status;
 mod subscribers_panel;
 mod table_view;
+mod tape_model;
 mod view;
 mod write_form;
 
