@@ -161,7 +161,7 @@ fn assert_subscribers(root: &Element, world: &World) {
         }
         // The tape marks the position (the slot it reads next).
         let next = root
-            .query_selector(&format!("[data-testid=tape-{name}] .cell.next"))
+            .query_selector(&format!("[data-testid=tape-{name}] .mcell.next"))
             .unwrap()
             .expect("the position is on the tape");
         assert_eq!(

@@ -12,10 +12,10 @@ use yew::prelude::*;
 /// hover).
 pub fn tape(tape: &Tape, what: &str, testid: String, labels: bool) -> Html {
     html! {
-        <div class="tape-wrap">
-            <ol class={classes!("tape", labels.then_some("labelled"))} data-testid={testid}>
+        <div class="mtape-wrap">
+            <ol class={classes!("mtape", labels.then_some("labelled"))} data-testid={testid}>
                 if tape.hidden_before > 0 {
-                    <li class="cell hidden-count">
+                    <li class="mcell hidden-count">
                         { format!("\u{2026}{}", tape.hidden_before) }
                         <span class="visually-hidden">{ format!(" earlier {what}") }</span>
                     </li>
@@ -30,7 +30,7 @@ pub fn tape(tape: &Tape, what: &str, testid: String, labels: bool) -> Html {
                         None => format!("#{}: the end, where the next one goes", cell.offset),
                     };
                     html! {
-                        <li class={classes!("cell", if end { "end" } else { cell.state.class() },
+                        <li class={classes!("mcell", if end { "end" } else { cell.state.class() },
                                 cell.next.then_some("next"), cell.resume.then_some("resume"))}
                             data-offset={cell.offset.to_string()} {title}>
                             <span class="offset">{ cell.offset }</span>
@@ -38,9 +38,9 @@ pub fn tape(tape: &Tape, what: &str, testid: String, labels: bool) -> Html {
                                 <span class="label">{ label.clone() }</span>
                             }
                             if cell.next || cell.resume {
-                                <span class="marks" aria-hidden="true">
-                                    if cell.next { <span class="mark next-mark">{"\u{25b2}"}</span> }
-                                    if cell.resume { <span class="mark resume-mark">{"\u{25c6}"}</span> }
+                                <span class="mmarks" aria-hidden="true">
+                                    if cell.next { <span class="mmark next-mark">{"\u{25b2}"}</span> }
+                                    if cell.resume { <span class="mmark resume-mark">{"\u{25c6}"}</span> }
                                 </span>
                                 <span class="visually-hidden">{ format!(" ({})", notes.join(", ")) }</span>
                             }
@@ -48,7 +48,7 @@ pub fn tape(tape: &Tape, what: &str, testid: String, labels: bool) -> Html {
                     }
                 }) }
                 if tape.hidden_after > 0 {
-                    <li class="cell hidden-count">
+                    <li class="mcell hidden-count">
                         { format!("{}\u{2026}", tape.hidden_after) }
                         <span class="visually-hidden">{ format!(" later {what}") }</span>
                     </li>

@@ -97,7 +97,7 @@ fn card(sub: &SubscriberView, history: &LagHistory, on_input: &Callback<Input>) 
                 </span>
             </header>
             <p class="note derives">{ format!("{}; reads {}'s committed log", sub.derives, sub.source) }</p>
-            <dl class="numbers">
+            <dl class="sub-numbers">
                 { number("position", sub.position, "position") }
                 { number("committed", sub.committed_offset, "committed") }
                 { number("lag", sub.lag, "lag") }
@@ -245,7 +245,7 @@ pub fn read_your_write(props: &ReadYourWriteProps) -> Html {
                         }) }
                     </select>
                 </label>
-                <label class="check">
+                <label class="tick-box">
                     <input type="checkbox" id="ryw-wait" checked={*wait} onchange={on_wait} />
                     {" Wait for my write's offset"}
                 </label>
@@ -267,12 +267,12 @@ pub fn read_your_write(props: &ReadYourWriteProps) -> Html {
 
 fn legend() -> Html {
     html! {
-        <p class="note tape-legend">
-            <span class="swatch read">{"read"}</span>{" "}
-            <span class="swatch waiting">{"committed, not read yet"}</span>{" "}
-            <span class="swatch uncommitted">{"not committed"}</span>{" "}
-            <span class="mark next-mark">{"\u{25b2}"}</span>{" reads next "}
-            <span class="mark resume-mark">{"\u{25c6}"}</span>{" resumes here after a crash"}
+        <p class="note reader-legend">
+            <span class="reader-swatch read">{"read"}</span>{" "}
+            <span class="reader-swatch waiting">{"committed, not read yet"}</span>{" "}
+            <span class="reader-swatch uncommitted">{"not committed"}</span>{" "}
+            <span class="mmark next-mark">{"\u{25b2}"}</span>{" reads next "}
+            <span class="mmark resume-mark">{"\u{25c6}"}</span>{" resumes here after a crash"}
         </p>
     }
 }

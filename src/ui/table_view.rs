@@ -178,7 +178,7 @@ pub fn table_view(props: &TableViewProps) -> Html {
                 </div>
                 { slider("table-at", "Table offset", at_value, end, on_at) }
                 { slider("table-since", "Compare with offset", since_value, end, on_since) }
-                <label class="check">
+                <label class="tick-box">
                     <input type="checkbox" id="table-compacted" checked={*compacted} onchange={on_compacted} />
                     {" Show the compacted log"}
                 </label>
