@@ -252,7 +252,7 @@ pub fn read_your_write(props: &ReadYourWriteProps) -> Html {
                 <button type="submit" class="primary" disabled={ready.is_none()}>{"Read"}</button>
             </div>
             if !props.waiting.is_empty() {
-                <ul class="waiting" data-testid="ryw-waiting">
+                <ul class="ryw-waiting" data-testid="ryw-waiting">
                     { for props.waiting.iter().map(|w| html! { <li>{"\u{23f3} "}{ w.clone() }</li> }) }
                 </ul>
             }
