@@ -9,7 +9,7 @@ use crate::engine::service::State;
 use crate::engine::subscriber::{Subscriber, SubscriberKind};
 use crate::engine::table::table_at;
 use crate::engine::world::Node;
-use crate::engine::{Action, ClientId, NodeId, Timeline, TraceKind, World};
+use crate::engine::{ClientId, NodeId, Timeline, TraceKind, World};
 use std::collections::BTreeSet;
 
 /// How much of the network a node can still reach.
@@ -219,9 +219,6 @@ pub const EVENT_WINDOW: usize = 6;
 const ANSWER_WINDOW: usize = 60;
 /// Most sentences shown for one step.
 const SENTENCES_PER_STEP: usize = 10;
-/// Longest run (in steps) whose lag history is replayed step by step;
-/// beyond it the chart uses the timeline's keyframes only.
-const DENSE_LAG_STEPS: usize = 3_000;
 /// Points per lag curve at most.
 const LAG_SAMPLES: usize = 120;
 
@@ -735,56 +732,34 @@ pub struct LagHistory {
     pub max_lag: u64,
 }
 
-fn lags(world: &World) -> Vec<u64> {
-    world
-        .subscribers()
-        .map(|(config, sub)| sub.lag(world.node(config.source).map_or(0, |n| n.log.end())))
-        .collect()
-}
-
 /// Every subscriber's lag (source log end − position) from the start of
-/// the run to the current position. Short runs are replayed from the
-/// first keyframe, sampling evenly; long ones use the keyframes alone.
+/// the run to the current position, from the lag changes the world
+/// records: at most `LAG_SAMPLES` points per curve, each the largest lag
+/// in its stretch of steps so a spike is never sampled away.
 pub fn lag_history(timeline: &Timeline) -> LagHistory {
-    let position = timeline.position();
-    let mut samples: Vec<(u64, Vec<u64>)> = Vec::new();
-    if position <= DENSE_LAG_STEPS {
-        let stride = position.div_ceil(LAG_SAMPLES).max(1);
-        if let Some((_, first)) = timeline.keyframes().next() {
-            let mut world = first.clone();
-            samples.push((0, lags(&world)));
-            for (index, action) in timeline.actions()[..position].iter().enumerate() {
-                match action {
-                    Action::Step => {
-                        world.step();
-                    }
-                    Action::Input(timed) => world.apply_input(&timed.input),
-                }
-                let done = index + 1;
-                if done % stride == 0 && done < position {
-                    samples.push((done as u64, lags(&world)));
-                }
-            }
-        }
-    } else {
-        samples.extend(
-            timeline
-                .keyframes()
-                .take_while(|(p, _)| *p < position)
-                .map(|(p, world)| (p as u64, lags(world))),
-        );
-    }
     let world = timeline.world();
-    samples.push((position as u64, lags(world)));
+    let position = world.step_count();
+    let bucket = position.div_ceil(LAG_SAMPLES as u64).max(1);
     let series: Vec<LagSeries> = world
         .subscribers()
         .enumerate()
-        .map(|(i, (config, _))| LagSeries {
-            name: config.name.clone(),
-            points: samples
-                .iter()
-                .map(|(step, lags)| (*step, lags.get(i).copied().unwrap_or(0)))
-                .collect(),
+        .map(|(i, (config, _))| {
+            let mut points: Vec<(u64, u64)> = Vec::new();
+            if let Some(samples) = world.lag_samples(i) {
+                for &(step, lag) in samples.iter_from(0) {
+                    let at = (step / bucket) * bucket;
+                    match points.last_mut() {
+                        Some(last) if last.0 == at => last.1 = last.1.max(lag),
+                        _ => points.push((at, lag)),
+                    }
+                }
+            }
+            let now = points.last().map_or(0, |p| p.1);
+            points.push((position, now));
+            LagSeries {
+                name: config.name.clone(),
+                points,
+            }
         })
         .collect();
     let max_lag = series
@@ -794,7 +769,7 @@ pub fn lag_history(timeline: &Timeline) -> LagHistory {
         .unwrap_or(0);
     LagHistory {
         series,
-        until: position as u64,
+        until: position,
         max_lag,
     }
 }
