@@ -820,7 +820,7 @@ impl App {
         };
         html! {
             <section class="about" aria-labelledby="about-title">
-                <h2 id="about-title">{"About this scenario"}</h2>
+                <h2 id="about-title">{"The story"}</h2>
                 <p>{ &scenario.description }</p>
             </section>
         }

@@ -27,6 +27,8 @@ const WIDTH: f64 = 760.0;
 const TOP: f64 = 18.0;
 const LANE: f64 = 34.0;
 const AXIS: f64 = 30.0;
+/// Room at the plot's edges for arrowheads and the current step's band.
+const PAD: f64 = 8.0;
 
 /// Families of messages, each with its own colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -311,8 +313,16 @@ impl Diagram {
         (WIDTH - LEFT - RIGHT) / self.span() as f64
     }
 
+    /// Where `step` is drawn, inside the plot's sliding group: steps
+    /// keep their place as the window moves, so arrows already drawn are
+    /// left untouched while playing and only the group's shift changes.
     fn x(&self, step: u64) -> f64 {
-        LEFT + step.saturating_sub(self.first).min(self.span()) as f64 * self.step_width()
+        step as f64 * self.step_width()
+    }
+
+    /// The shift that puts the window's first step at the plot's left.
+    fn shift(&self) -> f64 {
+        PAD - self.x(self.first)
     }
 
     fn y(&self, node: NodeId) -> f64 {
@@ -351,7 +361,11 @@ fn head(x1: f64, y1: f64, x2: f64, y2: f64) -> String {
 fn arrow_view(diagram: &Diagram, arrow: &Arrow, on_seek: &Callback<usize>) -> Html {
     let now = diagram.last;
     let (x1, y1) = (
-        arrow.sent.map_or(LEFT, |(step, _)| diagram.x(step)),
+        // Sent before the steps read: from off the left edge.
+        arrow.sent.map_or(
+            diagram.x(diagram.first.saturating_sub(LOOKBACK as u64)),
+            |(step, _)| diagram.x(step),
+        ),
         diagram.y(arrow.from),
     );
     let y_to = diagram.y(arrow.to);
@@ -464,7 +478,8 @@ fn mark_view(diagram: &Diagram, mark: &Mark) -> Html {
         },
     };
     html! {
-        <g class={classes!("mark", mark.kind.class())}>
+        <g key={format!("{}-{}-{}", mark.node.0, mark.step, mark.kind.class())}
+            class={classes!("mark", mark.kind.class())}>
             <title>{ title }</title>
             { shape }
         </g>
@@ -479,13 +494,13 @@ fn axis(diagram: &Diagram) -> Html {
     html! {
         <g class="axis" aria-hidden="true">
             { for ticks.map(|step| {
-                let x = diagram.x(step);
+                let x = format!("{:.1}", diagram.x(step));
                 html! {
-                    <>
-                        <line class="grid" x1={format!("{x:.1}")} x2={format!("{x:.1}")}
+                    <g key={step.to_string()}>
+                        <line class="grid" x1={x.clone()} x2={x.clone()}
                             y1={format!("{:.1}", TOP - 10.0)} y2={format!("{bottom:.1}")} />
-                        <text x={format!("{x:.1}")} y={format!("{:.1}", bottom + 14.0)}>{ step }</text>
-                    </>
+                        <text {x} y={format!("{:.1}", bottom + 14.0)}>{ step }</text>
+                    </g>
                 }
             }) }
         </g>
@@ -536,8 +551,9 @@ pub fn panel(slot: &Slot) -> Html {
 
 pub fn view(diagram: &Diagram, on_seek: &Callback<usize>) -> Html {
     let height = diagram.height();
-    let now_x = diagram.x(diagram.last);
-    let span = diagram.step_width();
+    let plot_width = WIDTH - LEFT - RIGHT;
+    let band = diagram.step_width().max(3.0);
+    let now_x = LEFT + (diagram.last - diagram.first) as f64 * diagram.step_width();
     let label = format!(
         "Messages between the nodes from step {} to step {}",
         diagram.first, diagram.last
@@ -556,10 +572,9 @@ pub fn view(diagram: &Diagram, on_seek: &Callback<usize>) -> Html {
                 <svg viewBox={format!("0 0 {WIDTH} {height:.0}")} role="group" aria-label={label}
                     preserveAspectRatio="xMinYMin meet">
                     if diagram.last > 0 {
-                        <rect class="now" x={format!("{:.1}", now_x - span / 2.0)} y="0"
-                            width={format!("{:.1}", span.max(3.0))} height={format!("{:.1}", height - AXIS + 12.0)} />
+                        <rect class="now" x={format!("{:.1}", now_x - band / 2.0)} y="0"
+                            width={format!("{band:.1}")} height={format!("{:.1}", height - AXIS + 12.0)} />
                     }
-                    { axis(diagram) }
                     <g class="lanes">
                         { for diagram.lanes.iter().map(|&node| {
                             let y = diagram.y(node);
@@ -572,12 +587,19 @@ pub fn view(diagram: &Diagram, on_seek: &Callback<usize>) -> Html {
                             }
                         }) }
                     </g>
-                    <g class="marks">
-                        { for diagram.marks.iter().map(|mark| mark_view(diagram, mark)) }
-                    </g>
-                    <g class="messages">
-                        { for diagram.arrows.iter().map(|arrow| arrow_view(diagram, arrow, on_seek)) }
-                    </g>
+                    // The plot clips what slides out of the window.
+                    <svg x={format!("{:.1}", LEFT - PAD)} y="0" width={format!("{:.1}", plot_width + 2.0 * PAD)}
+                        height={format!("{height:.1}")} overflow="hidden">
+                        <g transform={format!("translate({:.1} 0)", diagram.shift())}>
+                            { axis(diagram) }
+                            <g class="marks">
+                                { for diagram.marks.iter().map(|mark| mark_view(diagram, mark)) }
+                            </g>
+                            <g class="messages">
+                                { for diagram.arrows.iter().map(|arrow| arrow_view(diagram, arrow, on_seek)) }
+                            </g>
+                        </g>
+                    </svg>
                 </svg>
             </div>
         </section>
