@@ -39,6 +39,12 @@ use web_sys::{KeyboardEvent, Node};
 /// The scenario a page opens when its URL names none.
 pub const DEFAULT_SCENARIO: &str = "arithmetic";
 
+/// While playing several steps a frame, the least time from the end of one
+/// redraw to the start of the next; at 16 steps a frame and more, longer:
+/// no eye follows single steps then, and the frames go to the run.
+const MIN_PAINT_MS: f64 = 20.0;
+const MIN_PAINT_FAST_MS: f64 = 50.0;
+
 /// How long a run goes on after the user's last input, so that what the
 /// input sets off (a failover, a catch-up) can play out.
 const AFTER_INPUT_TICKS: Tick = 60;
@@ -103,6 +109,10 @@ pub struct App {
     player: Option<AnimationFrame>,
     pacer: Pacer,
     speed: usize,
+    /// When the page was last redrawn (ms since the epoch).
+    painted: f64,
+    /// The next frame is the first since Play: it is always drawn.
+    first_frame: bool,
     shortcuts_open: bool,
     /// The link last copied, and how many times Copy link was pressed.
     share: Option<(AttrValue, u32)>,
@@ -494,6 +504,8 @@ impl Component for App {
             player: None,
             pacer: Pacer::default(),
             speed: DEFAULT_SPEED,
+            painted: f64::NEG_INFINITY,
+            first_frame: false,
             shortcuts_open: false,
             share: None,
             copies: 0,
@@ -615,6 +627,9 @@ impl Component for App {
         );
         match msg {
             Msg::Frame => {
+                if self.player.is_none() {
+                    return false; // paused while this frame was queued
+                }
                 let end = end_tick(timeline);
                 let due = self.pacer.frame(self.speed);
                 for _ in 0..due {
@@ -622,20 +637,28 @@ impl Component for App {
                         break;
                     }
                 }
-                if self.player.is_none() {
-                    return false; // paused while this frame was queued
-                }
-                if can_step(timeline) {
-                    self.play(ctx);
-                } else {
+                if !can_step(timeline) {
                     self.player = None;
+                    return true;
                 }
-                if due == 0 {
+                self.play(ctx);
+                // Several steps a frame: the simulation keeps its pace every
+                // frame, and the page is redrawn once the last redraw is a
+                // little old, so a slow machine spends its frames on the run
+                // rather than on drawing states no eye can follow.
+                let pause = match SPEEDS[self.speed].0 {
+                    _ if std::mem::take(&mut self.first_frame) => 0.0,
+                    0..=1 => 0.0,
+                    2..=8 => MIN_PAINT_MS,
+                    _ => MIN_PAINT_FAST_MS,
+                };
+                if due == 0 || js_sys::Date::now() - self.painted < pause {
                     return false;
                 }
             }
             Msg::Play if self.player.is_none() && can_step(timeline) => {
                 self.pacer = Pacer::starting(self.speed);
+                self.first_frame = true;
                 self.play(ctx);
             }
             Msg::Step => {
@@ -685,6 +708,10 @@ impl Component for App {
             self.show_settings_in_url();
         }
         true
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        self.painted = js_sys::Date::now();
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {

@@ -9,6 +9,7 @@ use super::slot::Slot;
 use crate::engine::protocol::Role;
 use crate::engine::{MsgId, NodeId, TraceEvent, TraceKind};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// Steps shown.
@@ -546,10 +547,31 @@ pub fn panel(slot: &Slot) -> Html {
     let world = timeline.world();
     let lanes = world.nodes().iter().map(|n| n.id).collect();
     let diagram = Diagram::build(&events, first as u64, position as u64, world.tick(), lanes);
-    view(&diagram, &slot.on_seek)
+    html! { <SpaceTime diagram={Rc::new(diagram)} on_seek={slot.on_seek.clone()} /> }
 }
 
-pub fn view(diagram: &Diagram, on_seek: &Callback<usize>) -> Html {
+#[derive(Properties)]
+pub struct SpaceTimeProps {
+    pub diagram: Rc<Diagram>,
+    pub on_seek: Callback<usize>,
+}
+
+/// Equal when the diagram is: the page makes a new `on_seek` every render,
+/// and an old one seeks the same timeline, so a page redrawn for another
+/// reason (a slider, a dialog) leaves the diagram's hundreds of elements
+/// alone.
+impl PartialEq for SpaceTimeProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.diagram == other.diagram
+    }
+}
+
+#[function_component(SpaceTime)]
+fn space_time(props: &SpaceTimeProps) -> Html {
+    view(&props.diagram, &props.on_seek)
+}
+
+fn view(diagram: &Diagram, on_seek: &Callback<usize>) -> Html {
     let height = diagram.height();
     let plot_width = WIDTH - LEFT - RIGHT;
     let band = diagram.step_width().max(3.0);
