@@ -9,6 +9,7 @@
 mod common;
 
 use common::dom::*;
+use loglab::engine::log::Payload;
 use loglab::engine::{Input, NodeId, Timeline, World};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -49,14 +50,59 @@ fn command_label(root: &Element) -> String {
     text(root, "label[for=command]")
 }
 
-/// The commands in a node's log table, top to bottom.
+/// The payloads on a node's log tape, oldest first.
 fn log_commands(root: &Element, node: &str) -> Vec<String> {
     let cells = root
-        .query_selector_all(&format!("[data-testid=log-{node}] td.command"))
+        .query_selector_all(&format!("[data-testid=tape-{node}] td.record .payload"))
         .unwrap();
     (0..cells.length())
         .map(|i| cells.item(i).unwrap().text_content().unwrap_or_default())
         .collect()
+}
+
+/// What a tape cell shows for a record.
+fn short(payload: &Payload) -> String {
+    match payload {
+        Payload::EpochStart { .. } => "epoch start".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Opens a node's actions in the cluster view and clicks one.
+async fn node_action(root: &Element, node: &str, action: &str) {
+    if find(root, &format!("[data-testid=actions-{node}]")).is_none() {
+        let card = find(root, &format!("[data-testid=node-{node}]")).unwrap();
+        let init = EventInit::new();
+        init.set_bubbles(true);
+        card.dispatch_event(&Event::new_with_event_init_dict("click", &init).unwrap())
+            .unwrap();
+        yew::scheduler::flush().await;
+    }
+    click(root, action).await;
+}
+
+/// Whether a node's open actions offer this one.
+async fn offers(root: &Element, node: &str, action: &str) -> bool {
+    if find(root, &format!("[data-testid=actions-{node}]")).is_none() {
+        let card = find(root, &format!("[data-testid=node-{node}]")).unwrap();
+        let init = EventInit::new();
+        init.set_bubbles(true);
+        card.dispatch_event(&Event::new_with_event_init_dict("click", &init).unwrap())
+            .unwrap();
+        yew::scheduler::flush().await;
+    }
+    let buttons = root
+        .query_selector_all(&format!("[data-testid=actions-{node}] button"))
+        .unwrap();
+    (0..buttons.length()).any(|i| {
+        buttons
+            .item(i)
+            .unwrap()
+            .text_content()
+            .unwrap_or_default()
+            .trim()
+            == action
+    })
 }
 
 /// Asserts the page shows exactly what the engine's world holds.
@@ -65,20 +111,20 @@ fn assert_shows(root: &Element, world: &World) {
     assert_eq!(status(root), expected);
     for node in world.nodes() {
         let id = node.id.to_string();
-        let commands: Vec<String> = node
-            .log
-            .read_from(0)
-            .map(|r| r.payload.to_string())
-            .collect();
+        let commands: Vec<String> = node.log.read_from(0).map(|r| short(&r.payload)).collect();
         assert_eq!(log_commands(root, &id), commands, "log of {id}");
         let health = if node.up { "up" } else { "down" };
         assert_eq!(text(root, &format!("[data-testid=health-{id}]")), health);
         let role = text(root, &format!("[data-testid=role-{id}]"));
-        assert!(
-            role.starts_with(&node.role().to_string()),
-            "role of {id}: {role}"
-        );
-        if node.runs_service() {
+        if node.up {
+            assert!(
+                role.starts_with(&node.role().to_string()),
+                "role of {id}: {role}"
+            );
+        } else {
+            assert_eq!(role, "crashed: state lost", "a crashed node has no role");
+        }
+        if node.up && node.runs_service() {
             let value = text(root, &format!("[data-testid=value-{id}]"));
             assert_eq!(value, node.machine.state.to_string(), "value of {id}");
             let applied = text(root, &format!("[data-testid=applied-{id}]"));
@@ -97,7 +143,10 @@ fn assert_shows(root: &Element, world: &World) {
 }
 
 fn nodes_html(root: &Element) -> String {
-    find(root, ".nodes").unwrap().inner_html()
+    find(root, "[data-testid=cluster-svg]")
+        .unwrap()
+        .outer_html()
+        + &find(root, "[data-testid=tapes]").unwrap().inner_html()
 }
 
 #[wasm_bindgen_test]
@@ -150,7 +199,7 @@ async fn step_and_back_follow_the_engine() {
     assert_eq!(
         nodes_html(&root),
         initial,
-        "back to the start restores every card"
+        "back to the start restores every node and tape"
     );
     assert!(button(&root, "Back").disabled());
 }
@@ -219,13 +268,13 @@ async fn an_invalid_command_leaves_the_run_untouched() {
 #[wasm_bindgen_test]
 async fn crash_and_restart_are_recorded_inputs() {
     let root = mount().await;
-    click(&root, "Crash r2").await;
+    node_action(&root, "r2", "Crash").await;
     let mut expected = engine();
     expected.input(Input::Crash { node: NodeId(2) });
     assert_shows(&root, expected.world());
     assert_eq!(text(&root, "[data-testid=health-r2]"), "down");
 
-    click(&root, "Restart r2").await;
+    node_action(&root, "r2", "Restart").await;
     assert_eq!(text(&root, "[data-testid=health-r2]"), "up");
     assert_eq!(status(&root), "Tick 0 \u{b7} Step 2");
 
@@ -301,18 +350,18 @@ async fn a_link_opens_its_scenario() {
     assert!(find(&root, "[role=alert]").is_none());
     assert_shows(&root, engine_for("split-brain-unfenced").world());
     assert_eq!(log_commands(&root, "r0"), Vec::<String>::new());
-    // Promote is offered to backups, never to the primary.
-    assert!(!has_button(&root, "Promote r0"));
-    assert!(has_button(&root, "Promote r1"));
-    assert!(has_button(&root, "Promote r2"));
+    // Make primary is offered to backups, never to the primary.
+    assert!(!offers(&root, "r0", "Make primary").await);
+    assert!(offers(&root, "r1", "Make primary").await);
+    assert!(offers(&root, "r2", "Make primary").await);
 
     // Picking the default again puts it in the URL too.
     pick(&root, "arithmetic").await;
     assert_eq!(hash(), "#scenario=arithmetic");
     assert_eq!(command_label(&root), "Command for the sequencer");
     assert!(
-        !has_button(&root, "Promote r1"),
-        "no Promote without primaries"
+        !offers(&root, "r1", "Make primary").await,
+        "no Make primary without primaries"
     );
 }
 
@@ -335,16 +384,16 @@ async fn a_link_to_no_scenario_shows_an_alert_and_the_default() {
 async fn isolate_promote_and_heal_are_recorded_inputs() {
     let root = mount_at("#scenario=arithmetic-primary-backup").await;
     let mut expected = engine_for("arithmetic-primary-backup");
-    assert!(button(&root, "Heal").disabled(), "nothing to heal yet");
+    assert!(button(&root, "Heal all").disabled(), "nothing to heal yet");
 
-    click(&root, "Isolate r0").await;
+    node_action(&root, "r0", "Isolate").await;
     expected.input(Input::Isolate { node: NodeId(0) });
     assert_shows(&root, expected.world());
     assert!(text(&root, "[data-testid=network]").contains("r0\u{2194}r1"));
-    assert!(!has_button(&root, "Isolate r0"), "already cut off");
-    assert!(!button(&root, "Heal").disabled());
+    assert!(!offers(&root, "r0", "Isolate").await, "already cut off");
+    assert!(!button(&root, "Heal all").disabled());
 
-    click(&root, "Promote r1").await;
+    node_action(&root, "r1", "Make primary").await;
     expected.input(Input::Promote { node: NodeId(1) });
     for _ in 0..10 {
         click(&root, "Step").await;
@@ -352,10 +401,10 @@ async fn isolate_promote_and_heal_are_recorded_inputs() {
     }
     assert_shows(&root, expected.world());
 
-    click(&root, "Heal").await;
+    click(&root, "Heal all").await;
     expected.input(Input::Heal);
     assert_shows(&root, expected.world());
-    assert!(button(&root, "Heal").disabled());
+    assert!(button(&root, "Heal all").disabled());
     assert_eq!(
         status(&root),
         format!("Tick {} \u{b7} Step 13", expected.world().tick())

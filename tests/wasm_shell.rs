@@ -10,6 +10,7 @@
 mod common;
 
 use common::dom::*;
+use loglab::engine::log::Payload;
 use loglab::engine::permalink::Link;
 use loglab::engine::protocol::ProtocolKind;
 use loglab::engine::{Input, NodeId, Timeline, World};
@@ -78,14 +79,35 @@ fn trace_hash(root: &Element) -> String {
         .unwrap()
 }
 
-/// The commands in a node's log table, top to bottom.
+/// The payloads on a node's log tape, oldest first.
 fn log_commands(root: &Element, node: &str) -> Vec<String> {
     let cells = root
-        .query_selector_all(&format!("[data-testid=log-{node}] td.command"))
+        .query_selector_all(&format!("[data-testid=tape-{node}] td.record .payload"))
         .unwrap();
     (0..cells.length())
         .map(|i| cells.item(i).unwrap().text_content().unwrap_or_default())
         .collect()
+}
+
+/// What a tape cell shows for a record.
+fn short(payload: &Payload) -> String {
+    match payload {
+        Payload::EpochStart { .. } => "epoch start".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Opens a node's actions in the cluster view and clicks one.
+async fn node_action(root: &Element, node: &str, action: &str) {
+    if find(root, &format!("[data-testid=actions-{node}]")).is_none() {
+        let card = find(root, &format!("[data-testid=node-{node}]")).unwrap();
+        let init = EventInit::new();
+        init.set_bubbles(true);
+        card.dispatch_event(&Event::new_with_event_init_dict("click", &init).unwrap())
+            .unwrap();
+        yew::scheduler::flush().await;
+    }
+    click(root, action).await;
 }
 
 /// The page shows `world`: where it is, its exact trace, and every log.
@@ -94,11 +116,7 @@ fn assert_shows(root: &Element, world: &World) {
     assert_eq!(status(root), expected);
     assert_eq!(trace_hash(root), format!("{:016x}", world.trace_hash()));
     for node in world.nodes() {
-        let commands: Vec<String> = node
-            .log
-            .read_from(0)
-            .map(|r| r.payload.to_string())
-            .collect();
+        let commands: Vec<String> = node.log.read_from(0).map(|r| short(&r.payload)).collect();
         assert_eq!(log_commands(root, &node.id.to_string()), commands);
     }
 }
@@ -197,7 +215,10 @@ async fn protocol_switches_the_run_to_primary_backup_and_undo_brings_it_back() {
         text(&root, "[data-testid=role-r0]"),
         "primary \u{b7} epoch 1"
     );
-    assert!(find(&root, "[data-testid=log-r3]").is_none(), "3 nodes now");
+    assert!(
+        find(&root, "[data-testid=node-r3]").is_none(),
+        "3 nodes now"
+    );
     assert_eq!(hash(), "#scenario=arithmetic&protocol=primary-backup");
     for _ in 0..5 {
         click(&root, "Step").await;
@@ -275,7 +296,7 @@ async fn a_replica_count_that_does_not_fit_is_refused_and_the_run_is_kept() {
         "the refused seed is reset"
     );
     assert_eq!(status(&root), "Tick 0 \u{b7} Step 0");
-    assert!(find(&root, "[data-testid=log-r4]").is_some());
+    assert!(find(&root, "[data-testid=node-r4]").is_some());
 }
 
 #[wasm_bindgen_test]
@@ -354,7 +375,7 @@ async fn a_fork_can_be_undone_and_the_old_future_comes_back() {
     for _ in 0..4 {
         click(&root, "Back").await;
     }
-    click(&root, "Crash r2").await;
+    node_action(&root, "r2", "Crash").await;
     assert_eq!(
         text(&root, "[data-testid=undo-notice] p"),
         "Forked at step 6: the 4 later steps were dropped"
@@ -389,7 +410,7 @@ async fn a_fork_can_be_undone_and_the_old_future_comes_back() {
 
     // Keep: the fork stays and the notice goes.
     click(&root, "Back").await;
-    click(&root, "Crash r1").await;
+    node_action(&root, "r1", "Crash").await;
     assert_eq!(
         text(&root, "[data-testid=undo-notice] p"),
         "Forked at step 9: the 1 later step was dropped"
@@ -406,7 +427,7 @@ async fn a_copied_link_rebuilds_the_same_world() {
     for _ in 0..15 {
         click(&root, "Step").await;
     }
-    click(&root, "Crash r2").await;
+    node_action(&root, "r2", "Crash").await;
     for _ in 0..10 {
         click(&root, "Step").await;
     }

@@ -25,6 +25,7 @@ pub mod subscriber;
 pub mod table;
 pub mod timeline;
 pub mod trace;
+pub mod upload;
 pub mod world;
 
 pub use ids::{ClientId, MsgId, NodeId, Offset, Tick};

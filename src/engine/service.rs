@@ -20,7 +20,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::ids::{NodeId, Offset, Tick};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum Command {
     Add(i64),
@@ -37,7 +37,7 @@ pub enum Command {
 }
 
 /// The change a command makes, which physical logging ships.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Write {
     /// The arithmetic service's new value.
@@ -206,6 +206,19 @@ impl State {
                 table.remove(key);
             }
             _ => {}
+        }
+    }
+}
+
+impl State {
+    /// What applying `write` left, in a few words: the number, or the
+    /// changed key of a table (`apples=4`, `pears deleted`).
+    pub fn change_summary(&self, write: Option<&Write>) -> String {
+        match (self, write) {
+            (State::Number(n), _) => n.to_string(),
+            (State::Table(_), Some(Write::Put(key, value))) => format!("{key}={value}"),
+            (State::Table(_), Some(Write::Delete(key))) => format!("{key} deleted"),
+            (State::Table(_), _) => "no change".to_owned(),
         }
     }
 }

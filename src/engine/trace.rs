@@ -10,9 +10,10 @@ use super::protocol::Role;
 use super::service::Command;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DropReason {
     /// The network lost it (the link's drop probability).
@@ -23,7 +24,7 @@ pub enum DropReason {
     NodeDown,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TraceKind {
     /// A client's write reached a node.
@@ -77,7 +78,9 @@ pub enum TraceKind {
         node: NodeId,
         offset: Offset,
     },
-    /// A record was applied; `state` is the node's state afterwards.
+    /// A record was applied; `state` is what it changed: the number
+    /// afterwards, or the table's changed key (`apples=4`, `pears deleted`).
+    /// Never the whole table, so applying stays O(1) however big it grows.
     Apply {
         node: NodeId,
         offset: Offset,
@@ -185,7 +188,7 @@ pub enum TraceKind {
     Heal,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TraceEvent {
     pub step: u64,
     pub tick: Tick,
@@ -198,8 +201,68 @@ pub const EMPTY_TRACE_HASH: u64 = 0x4c6f_676c_6162_0001;
 
 /// Extends a trace hash by one event.
 pub fn chain_hash(previous: u64, event: &TraceEvent) -> u64 {
-    let bytes = serde_json::to_vec(event).expect("trace events always serialize");
-    xxh3_64_with_seed(&bytes, previous)
+    chain_hash_with(previous, event, &mut Vec::new())
+}
+
+/// `chain_hash` writing the event's bytes into `scratch` (reused between
+/// calls so hashing allocates nothing).
+///
+/// The bytes are the event's derived `Hash` walk with every integer in
+/// little-endian and `usize`/`isize` (lengths, enum discriminants) widened
+/// to 64 bits: the same on every platform, wasm32 included, and far
+/// cheaper than a text encoding.
+pub fn chain_hash_with(previous: u64, event: &TraceEvent, scratch: &mut Vec<u8>) -> u64 {
+    scratch.clear();
+    event.hash(&mut StableBytes(scratch));
+    xxh3_64_with_seed(scratch, previous)
+}
+
+/// A `Hasher` that only collects bytes, in a platform-independent layout.
+struct StableBytes<'a>(&'a mut Vec<u8>);
+
+impl Hasher for StableBytes<'_> {
+    fn finish(&self) -> u64 {
+        0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.0.push(n);
+    }
+    fn write_u16(&mut self, n: u16) {
+        self.write(&n.to_le_bytes());
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write(&n.to_le_bytes());
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.write(&n.to_le_bytes());
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.write(&n.to_le_bytes());
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_i8(&mut self, n: i8) {
+        self.write_u8(n as u8);
+    }
+    fn write_i16(&mut self, n: i16) {
+        self.write(&n.to_le_bytes());
+    }
+    fn write_i32(&mut self, n: i32) {
+        self.write(&n.to_le_bytes());
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write(&n.to_le_bytes());
+    }
+    fn write_i128(&mut self, n: i128) {
+        self.write(&n.to_le_bytes());
+    }
+    fn write_isize(&mut self, n: isize) {
+        self.write_i64(n as i64);
+    }
 }
 
 impl fmt::Display for TraceKind {
@@ -350,7 +413,7 @@ impl fmt::Display for TraceKind {
                 offset,
                 state,
             } => {
-                write!(f, "{node} applies #{offset} → state {state}")
+                write!(f, "{node} applies #{offset} → {state}")
             }
             TraceKind::Reply {
                 node,

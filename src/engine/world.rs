@@ -18,7 +18,7 @@ use super::scenario::Scenario;
 use super::service::{Machine, Surroundings};
 use super::subscriber::{Subscriber, SubscriberConfig, SUBSCRIBER_NODE};
 use super::table::compact;
-use super::trace::{chain_hash, DropReason, TraceEvent, TraceKind, EMPTY_TRACE_HASH};
+use super::trace::{chain_hash_with, DropReason, TraceEvent, TraceKind, EMPTY_TRACE_HASH};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -89,6 +89,8 @@ pub struct World {
     waiting_reads: Vec<WaitingRead>,
     /// One per `scenario.consumer_groups`, same order.
     groups: Vec<ConsumerGroup>,
+    /// Reused by the trace hash so recording an event allocates nothing.
+    hash_scratch: Vec<u8>,
 }
 
 #[derive(Clone, Debug)]
@@ -134,6 +136,7 @@ impl World {
             subscribers: Vec::new(),
             waiting_reads: Vec::new(),
             groups: Vec::new(),
+            hash_scratch: Vec::new(),
         };
         world.groups = world
             .scenario
@@ -311,7 +314,7 @@ impl World {
             tick: self.tick,
             kind,
         };
-        self.trace_hash = chain_hash(self.trace_hash, &event);
+        self.trace_hash = chain_hash_with(self.trace_hash, &event, &mut self.hash_scratch);
         self.trace_len += 1;
         self.last_events.push(event);
     }
@@ -925,7 +928,7 @@ impl World {
             let around = Surroundings::of(self.scenario.seed, node, self.tick, offset);
             let write = record.change(&n.machine.state, around);
             n.machine.apply(write.as_ref());
-            let state = n.machine.state.to_string();
+            let state = n.machine.state.change_summary(write.as_ref());
             self.record(TraceKind::Apply {
                 node,
                 offset,

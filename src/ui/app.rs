@@ -6,15 +6,11 @@ use super::controls::Controls;
 use super::event_list::EventList;
 use super::in_flight_list::InFlightList;
 use super::location;
-use super::network_bar::NetworkBar;
-use super::node_card::NodeCard;
 use super::scenario_picker::{Choice, ScenarioPicker};
 use super::slot::Slot;
 use super::status::Status;
 use super::view;
-use super::write_form::WriteForm;
 use super::{cluster_view, log_tapes, space_time, subscribers_panel, table_view};
-use crate::engine::protocol::ProtocolKind;
 use crate::engine::{Action, Input, Scenario, Tick, Timeline, World};
 use crate::scenarios;
 use gloo::events::{EventListener, EventListenerOptions};
@@ -25,6 +21,7 @@ use yew::prelude::*;
 
 // The shell: playing, the sliders, settings, share links and shortcuts.
 use super::player::{Pacer, DEFAULT_SPEED, SPEEDS};
+use super::scenario_picker::Story;
 use super::scrubber::Scrubber;
 use super::settings::{protocol_title, Field, Refusal, Setting, Settings};
 use super::share::Share;
@@ -208,17 +205,6 @@ fn verdict(world: &World) -> Html {
                     { format!(" at step {}", latest.step) }
                 </p>
             }
-        }
-    }
-}
-
-/// Who does what, in one line above the cards.
-fn cast(protocol: ProtocolKind) -> &'static str {
-    match protocol {
-        ProtocolKind::ActiveActive => "r0 is the sequencer; the others are replicas.",
-        ProtocolKind::Broadcast => "r0 forwards every command; there is no shared log.",
-        ProtocolKind::PrimaryBackup => {
-            "The primary executes commands and ships its log to the backups."
         }
     }
 }
@@ -750,7 +736,7 @@ impl Component for App {
                         <p class="error notice" role="alert" data-testid="notice">{ notice }</p>
                     }
                     if let Some(description) = description {
-                        <p class="lede" data-testid="description">{ description }</p>
+                        <Story text={description} />
                     }
                 </header>
                 { body }
@@ -767,9 +753,6 @@ impl App {
         let link = ctx.link();
         let world = timeline.world();
         let on_input = link.callback(Msg::Input);
-        let on_write = link.callback(|command| Msg::Input(Input::write(command)));
-        let scenario = timeline.scenario();
-        let nodes = view::nodes(world);
         let slot = Slot {
             timeline,
             on_input: on_input.clone(),
@@ -789,30 +772,6 @@ impl App {
 
                 { space_time::panel(&slot) }
 
-                <section aria-labelledby="nodes-title">
-                    <h2 id="nodes-title" class="visually-hidden">{"Nodes"}</h2>
-                    <div class="cluster-bar">
-                        <p class="note">
-                            { cast(scenario.protocol) }{" Log rows: "}
-                            <span class="key applied">{"applied"}</span>{" "}
-                            <span class="key committed">{"committed"}</span>{" "}
-                            <span class="key pending">{"not committed"}</span>
-                            if nodes.iter().any(|n| n.records.iter().any(|r| r.differs)) {
-                                {" "}<span class="key differs">
-                                    <span class="differs-tag">{"\u{2260}"}</span>
-                                    {" another log differs"}</span>
-                            }
-                        </p>
-                        <NetworkBar cut={view::cut_links(world)}
-                            on_heal={link.callback(|()| Msg::Input(Input::Heal))} />
-                    </div>
-                    <div class="nodes">
-                        { for nodes.into_iter().map(|node| {
-                            let key = node.id.to_string();
-                            html! { <NodeCard {key} {node} on_input={on_input.clone()} /> }
-                        }) }
-                    </div>
-                </section>
                 // Below the cards so a new finding never pushes them down
                 </div>
                 // The side column: on a wide screen beside the stage.
@@ -821,8 +780,6 @@ impl App {
                 // mid-play; the toolbar's verdict line says when it appears.
                 <CheckersPanel violations={view::violations(world)} />
                 <div class="panels">
-                    <WriteForm key={self.selected} on_write={on_write} service={scenario.service}
-                        writer={view::writer(world)} />
                     <InFlightList messages={view::messages(world)} />
                     <EventList events={view::last_events(world)} />
                 </div>

@@ -1,8 +1,238 @@
-//! Placeholder: this panel is being built (issue 5/7).
+//! One tape per node, aligned by offset: each cell is a record (its
+//! command or result, coloured by epoch with the epoch number), dashed
+//! until committed; bars mark where the commit (high watermark) and the
+//! applied offset stand; a cell where another node holds a different
+//! record is marked ≠; records the last step truncated away stay one step
+//! as struck-through ghosts. Only a window of offsets is drawn (the newest
+//! by default; "Log window" looks further back).
 
 use super::slot::Slot;
+use super::tape_model::{self, Cell, Row, Tapes, WINDOW};
+use std::collections::BTreeSet;
+use web_sys::{Element, HtmlInputElement};
 use yew::prelude::*;
 
-pub fn panel(_slot: &Slot) -> Html {
-    html! {}
+pub fn panel(slot: &Slot) -> Html {
+    let tapes = tape_model::of(slot.timeline);
+    let key = tapes.version.0.clone();
+    html! {
+        <section class="tapes-panel" aria-labelledby="tapes-title" data-testid="tapes">
+            <LogTapes {key} {tapes} />
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LogTapesProps {
+    pub tapes: Tapes,
+}
+
+/// Six fills that stay apart for common colour blindness, then repeat;
+/// the number in the cell is what tells epochs apart for sure.
+fn epoch_class(epochs: bool, epoch: u64) -> String {
+    if epochs {
+        format!("ep-{}", (epoch.saturating_sub(1) % 6) + 1)
+    } else {
+        "ep-none".to_owned()
+    }
+}
+
+fn marks(cell: &Cell) -> Html {
+    html! {
+        <>
+            if cell.commit_here {
+                <span class="mark commit" aria-hidden="true"></span>
+            }
+            if cell.applied_here {
+                <span class="mark applied" aria-hidden="true"></span>
+            }
+        </>
+    }
+}
+
+fn cell_view(cell: &Cell, epochs: bool) -> Html {
+    let offset = cell.offset.to_string();
+    let removed = cell.removed.as_ref().map(|old| {
+        html! {
+            <del class="ghost" title={format!("truncated this step: {old}")}>
+                <span class="visually-hidden">{"truncated: "}</span>{ old }
+            </del>
+        }
+    });
+    let Some(record) = &cell.record else {
+        return html! {
+            <td key={offset.clone()} class={classes!("cell", "empty",
+                    cell.removed.is_some().then_some("truncated"))}
+                data-offset={offset}>
+                { marks(cell) }
+                { removed.unwrap_or_default() }
+            </td>
+        };
+    };
+    let state = match (record.applied, record.committed) {
+        (true, _) => "applied",
+        (false, true) => "committed",
+        (false, false) => "not committed",
+    };
+    let title = format!(
+        "#{} {}{} \u{b7} {state}{}",
+        cell.offset,
+        record.full,
+        if epochs {
+            format!(" \u{b7} epoch {}", record.epoch)
+        } else {
+            String::new()
+        },
+        if record.differs {
+            " \u{b7} another node holds a different record here"
+        } else {
+            ""
+        }
+    );
+    html! {
+        <td key={offset.clone()} class={classes!("cell", "record", epoch_class(epochs, record.epoch),
+                if record.committed { "committed" } else { "pending" },
+                record.applied.then_some("applied"), record.differs.then_some("differs"),
+                cell.removed.is_some().then_some("replaced"))}
+            data-offset={offset} {title}>
+            if epochs {
+                <span class="ep">{ format!("e{}", record.epoch) }</span>
+            }
+            if record.differs {
+                <span class="differs-tag" aria-hidden="true">{"\u{2260}"}</span>
+            }
+            <span class={classes!("payload", record.starts_epoch.then_some("start"))}>
+                { &record.payload }</span>
+            <span class="visually-hidden">
+                { format!(", {state}{}", if record.differs { ", differs" } else { "" }) }
+            </span>
+            { marks(cell) }
+            { removed.unwrap_or_default() }
+        </td>
+    }
+}
+
+fn row_view(row: &Row, epochs: bool) -> Html {
+    let id = row.id;
+    let numbers = if row.runs_service {
+        format!("commit {} \u{b7} applied {}", row.commit, row.applied)
+    } else {
+        format!("commit {}", row.commit)
+    };
+    html! {
+        <tr key={id.to_string()} class={classes!("tape", (!row.up).then_some("down"))}
+            data-testid={format!("tape-{id}")} data-end={row.end.to_string()}
+            data-commit={row.commit.to_string()} data-applied={row.applied.to_string()}>
+            <th scope="row">
+                <span class="tape-id">{ id.to_string() }</span>
+                <span class="tape-role">{ if row.up { row.role.to_string() } else { "down".to_owned() } }</span>
+                <span class="tape-numbers">{ numbers }</span>
+            </th>
+            { for row.cells.iter().map(|cell| cell_view(cell, epochs)) }
+        </tr>
+    }
+}
+
+fn legend(tapes: &Tapes, rows: &[Row]) -> Html {
+    let epochs: BTreeSet<u64> = if tapes.epochs {
+        rows.iter()
+            .flat_map(|r| r.cells.iter())
+            .filter_map(|c| c.record.as_ref().map(|r| r.epoch))
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    let differs = rows.iter().any(|r| {
+        r.cells
+            .iter()
+            .any(|c| c.record.as_ref().is_some_and(|r| r.differs))
+    });
+    let truncated = rows
+        .iter()
+        .any(|r| r.cells.iter().any(|c| c.removed.is_some()));
+    html! {
+        <ul class="tape-legend" aria-label="Legend">
+            { for epochs.iter().map(|&e| html! {
+                <li key={e}><span class={classes!("swatch-cell", epoch_class(true, e))}>
+                    { format!("e{e}") }</span>{ format!("epoch {e}") }</li>
+            }) }
+            <li><span class="swatch-cell pending"></span>{"not committed"}</li>
+            <li><span class="swatch-mark commit"></span>{"commit"}</li>
+            <li><span class="swatch-mark applied"></span>{"applied"}</li>
+            if differs {
+                <li><span class="differs-tag">{"\u{2260}"}</span>{"another log differs"}</li>
+            }
+            if truncated {
+                <li><del class="ghost">{"x"}</del>{"truncated this step"}</li>
+            }
+        </ul>
+    }
+}
+
+#[function_component(LogTapes)]
+pub fn log_tapes(props: &LogTapesProps) -> Html {
+    let tapes = &props.tapes;
+    // The last offset shown + 1; `None` follows the newest.
+    let chosen = use_state(|| None::<u64>);
+    let scroller = use_node_ref();
+    // One column past the longest log: where the next record goes, and
+    // where the marks of a fully committed log stand.
+    let columns = tapes.end() + 1;
+    let end = chosen.map_or(columns, |e| e.clamp(WINDOW.min(columns), columns));
+    let start = end.saturating_sub(WINDOW);
+    let rows = tapes.rows(start, end);
+    {
+        // Keep the newest offsets in view when the window is wider than the screen.
+        let scroller = scroller.clone();
+        use_effect_with((start, end), move |_| {
+            if let Some(element) = scroller.cast::<Element>() {
+                element.set_scroll_left(element.scroll_width());
+            }
+        });
+    }
+    let oninput = {
+        let chosen = chosen.clone();
+        Callback::from(move |e: InputEvent| {
+            let value = e.target_unchecked_into::<HtmlInputElement>().value();
+            if let Ok(value) = value.parse::<u64>() {
+                chosen.set((value < columns).then_some(value));
+            }
+        })
+    };
+    let range = format!("offsets {}\u{2013}{}", start, end.saturating_sub(1));
+    html! {
+        <>
+            <div class="tapes-head">
+                <h2 id="tapes-title">{"Logs"}</h2>
+                { legend(tapes, &rows) }
+                if columns > WINDOW {
+                    <div class="log-window">
+                        <label for="log-window">{"Log window"}</label>
+                        <input type="range" id="log-window" min={WINDOW.to_string()}
+                            max={columns.to_string()} step="1" value={end.to_string()}
+                            aria-valuetext={range.clone()} {oninput} />
+                        <span class="note">{ range }</span>
+                    </div>
+                }
+            </div>
+            <div class="tapes-scroll" ref={scroller}>
+                <table class="tapes">
+                    <caption class="visually-hidden">
+                        {"Each node's log, one column per offset"}
+                    </caption>
+                    <thead>
+                        <tr>
+                            <th scope="col" class="corner">{"offset"}</th>
+                            { for (start..end).map(|o| html! {
+                                <th key={o} scope="col" class="offset">{ o }</th>
+                            }) }
+                        </tr>
+                    </thead>
+                    <tbody>
+                        { for rows.iter().map(|row| row_view(row, tapes.epochs)) }
+                    </tbody>
+                </table>
+            </div>
+        </>
+    }
 }

@@ -4,6 +4,7 @@
 
 mod app;
 mod checkers_panel;
+mod cluster_model;
 mod cluster_view;
 mod controls;
 mod event_list;
@@ -11,7 +12,8 @@ mod in_flight_list;
 mod location;
 mod log_tapes;
 mod network_bar;
-mod node_card;
+mod node_actions;
+mod partition_dialog;
 mod player;
 mod scenario_picker;
 mod scrubber;
@@ -23,6 +25,7 @@ mod space_time;
 mod status;
 mod subscribers_panel;
 mod table_view;
+mod tape_model;
 mod view;
 mod write_form;
 

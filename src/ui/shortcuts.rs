@@ -34,6 +34,16 @@ fn takes_keys(element: &Element) -> bool {
             .is_some_and(|e| e.is_content_editable())
 }
 
+/// Whether the element is in a modal dialog other than the shortcuts list
+/// (the partition dialog, say): the run must not move behind it.
+fn in_other_dialog(element: &Element) -> bool {
+    element
+        .closest("[aria-modal=true]:not(.shortcuts)")
+        .ok()
+        .flatten()
+        .is_some()
+}
+
 /// Whether Space already means "press this" here.
 fn activates(element: &Element) -> bool {
     let tag = element.tag_name().to_ascii_uppercase();
@@ -48,7 +58,10 @@ pub fn shortcut(event: &KeyboardEvent) -> Option<Shortcut> {
         return None;
     }
     let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
-    if target.as_ref().is_some_and(takes_keys) {
+    if target
+        .as_ref()
+        .is_some_and(|t| takes_keys(t) || in_other_dialog(t))
+    {
         return None;
     }
     match event.key().as_str() {
@@ -112,8 +125,8 @@ pub fn shortcuts_dialog(props: &ShortcutsDialogProps) -> Html {
         })
     };
     html! {
-        <div class="dialog-backdrop" onclick={on_backdrop}>
-            <div class="dialog" role="dialog" aria-modal="true"
+        <div class="shortcuts-backdrop" onclick={on_backdrop}>
+            <div class="shortcuts" role="dialog" aria-modal="true"
                 aria-labelledby="shortcuts-title" {onkeydown} data-testid="shortcuts">
                 <h2 id="shortcuts-title">{"Keyboard shortcuts"}</h2>
                 <dl class="keys">

@@ -31,16 +31,20 @@ const AXIS: f64 = 30.0;
 /// Room at the plot's edges for arrowheads and the current step's band.
 const PAD: f64 = 8.0;
 
-/// Families of messages, each with its own colour.
+/// Families of messages, each with its own colour: the same colours and
+/// names as the cluster view's legend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Family {
-    /// Records (replicate, append) or commands.
-    Data,
+    /// Log records (replicate, append) or a broadcast command.
+    Records,
     Heartbeat,
     Ack,
     Fetch,
     Refuse,
-    Election,
+    /// A candidate asks for votes.
+    Propose,
+    /// A vote.
+    Promise,
     Other,
 }
 
@@ -48,36 +52,39 @@ impl Family {
     /// From the first word of a message as the engine prints it.
     pub fn of(message: &str) -> Family {
         match message.split_whitespace().next().unwrap_or_default() {
-            "replicate" | "append" | "command" => Family::Data,
+            "replicate" | "append" | "command" => Family::Records,
             "heartbeat" => Family::Heartbeat,
             "ack" | "ok" => Family::Ack,
             "fetch" => Family::Fetch,
             "refuse" => Family::Refuse,
-            "propose" | "promise" => Family::Election,
+            "propose" => Family::Propose,
+            "promise" => Family::Promise,
             _ => Family::Other,
         }
     }
 
     pub fn class(self) -> &'static str {
         match self {
-            Family::Data => "data",
+            Family::Records => "records",
             Family::Heartbeat => "heartbeat",
             Family::Ack => "ack",
             Family::Fetch => "fetch",
             Family::Refuse => "refuse",
-            Family::Election => "election",
+            Family::Propose => "propose",
+            Family::Promise => "promise",
             Family::Other => "other",
         }
     }
 
     pub fn legend(self) -> &'static str {
         match self {
-            Family::Data => "records / commands",
+            Family::Records => "log records",
             Family::Heartbeat => "heartbeat",
             Family::Ack => "ack",
             Family::Fetch => "fetch",
             Family::Refuse => "refusal",
-            Family::Election => "election",
+            Family::Propose => "vote request",
+            Family::Promise => "vote",
             Family::Other => "other",
         }
     }
@@ -525,16 +532,16 @@ fn legend(diagram: &Diagram) -> Html {
         marked(MarkKind::Restart),
     );
     html! {
-        <ul class="legend" aria-label="Legend">
+        <ul class="st-legend" aria-label="Legend">
             { for diagram.families().into_iter().map(|family| html! {
-                <li class={classes!("swatch", family.class())}>{ family.legend() }</li>
+                <li class={classes!("st-line", family.class())}>{ family.legend() }</li>
             }) }
-            if in_flight { <li class="swatch in-flight">{"in flight"}</li> }
-            if dropped { <li class="sign">{"\u{2715} dropped"}</li> }
-            if duplicate { <li class="sign">{"\u{25cf} duplicate"}</li> }
-            if writes { <li class="sign">{"\u{25bc} client write"}</li> }
-            if crashes { <li class="sign crash">{"\u{25a0} crash"}</li> }
-            if restarts { <li class="sign restart">{"\u{25cf} restart"}</li> }
+            if in_flight { <li class="st-line in-flight">{"in flight"}</li> }
+            if dropped { <li class="st-sign drop">{"\u{2715} dropped"}</li> }
+            if duplicate { <li class="st-sign">{"\u{25cf} duplicate"}</li> }
+            if writes { <li class="st-sign">{"\u{25bc} client write"}</li> }
+            if crashes { <li class="st-sign crash">{"\u{25a0} crash"}</li> }
+            if restarts { <li class="st-sign restart">{"\u{25cf} restart"}</li> }
         </ul>
     }
 }

@@ -81,7 +81,8 @@ test('A bad command is refused inline; a crash is a recorded step', async () => 
   assert.match(await ui.testId('write-error').textContent(), /is not a command/);
   await expectText(ui.status, 'Tick 0 · Step 0');
 
-  await ui.button('Crash r2').click();
+  await ui.testId('node-r2').click();
+  await ui.button('Crash').click();
   await expectText(ui.status, 'Tick 0 · Step 1');
   await expectText(ui.testId('health-r2'), 'down');
   await ui.page.screenshot({ path: path.join(ARTIFACTS, 'desktop-crash.png'), fullPage: true });

@@ -137,8 +137,9 @@ export async function expectText(locator, expected, timeoutMs = 5_000) {
   assert.equal(actual, expected);
 }
 
+/// The payloads on a node's log tape, oldest first.
 export async function logCommands(page, node) {
-  return page.locator(`[data-testid=log-${node}] td.command`).allTextContents();
+  return page.locator(`[data-testid=tape-${node}] td.record .payload`).allTextContents();
 }
 
 /// Clicks Step until the run is over; returns how many steps it took.

@@ -29,6 +29,12 @@ async function typeNumber(page, label, value) {
   await field.press('Tab');
 }
 
+/// Crashes a node through its actions in the cluster view.
+async function crash(ui, node) {
+  await ui.testId(`node-${node}`).click();
+  await ui.button('Crash').click();
+}
+
 /// Opens `hash` as a fresh page load, keeping the harness's problem log.
 async function load(ui, hash) {
   await ui.page.goto(new URL(hash, ui.page.url()).href);
@@ -44,7 +50,7 @@ test('Protocol, seed and replicas start a new run; a bad value is refused inline
   await ui.page.getByLabel('Protocol').selectOption({ label: 'Primary-backup' });
   await expectText(ui.status, 'Tick 0 · Step 0');
   await expectText(ui.testId('role-r0'), 'primary · epoch 1');
-  assert.equal(await ui.testId('log-r3').count(), 0, 'three nodes under primary-backup');
+  assert.equal(await ui.testId('node-r3').count(), 0, 'three nodes under primary-backup');
   await ui.page.waitForURL(/#scenario=arithmetic&protocol=primary-backup$/);
   await expectText(ui.testId('undo-notice').locator('p'),
     'A new run started with protocol Primary-backup');
@@ -114,7 +120,7 @@ test('Step, back, scrub with the Timeline, fork and undo the fork', async () => 
   await expectText(ui.status, at[3]);
 
   // Acting in the past forks: the five later steps go, and say so.
-  await ui.button('Crash r2').click();
+  await crash(ui, 'r2');
   await expectText(ui.status, 'Tick 3 · Step 4');
   await expectText(ui.testId('undo-notice').locator('p'),
     'Forked at step 3: the 5 later steps were dropped');
@@ -189,7 +195,7 @@ test('A copied link opens the same run in a fresh page', async () => {
   await ui.context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await typeNumber(ui.page, 'Seed', '4');
   for (let i = 0; i < 12; i++) await ui.button('Step').click();
-  await ui.button('Crash r2').click();
+  await crash(ui, 'r2');
   for (let i = 0; i < 6; i++) await ui.button('Step').click();
   await ui.page.getByLabel('Command for the primary').fill('*3');
   await ui.button('Write').click();
@@ -295,7 +301,9 @@ test('Frame times while playing at 64 steps a frame', async () => {
   await close(ui);
 });
 
-for (const [device, viewport] of [['projector', PROJECTOR], ['phone', PHONE]]) {
+const WIDE = { width: 1920, height: 1080 };
+
+for (const [device, viewport] of [['projector', PROJECTOR], ['phone', PHONE], ['wide', WIDE]]) {
   test(`The shell at ${viewport.width}×${viewport.height} (${device})`, async () => {
     const ui = await open(viewport, '#scenario=failover-async');
     for (let i = 0; i < 45; i++) await ui.button('Step').click();
@@ -305,19 +313,23 @@ for (const [device, viewport] of [['projector', PROJECTOR], ['phone', PHONE]]) {
       const box = (selector) => document.querySelector(selector).getBoundingClientRect();
       return {
         overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-        toolbarBottom: box('.toolbar').bottom,
-        stageTop: box('.stage').top,
         stageLeft: box('.stage').left,
+        stageTop: box('.stage').top,
         asideLeft: box('.aside').left,
         asideTop: box('.aside').top,
+        nodesBottom: Math.max(...['r0', 'r1', 'r2'].map(
+          (id) => document.querySelector(`[data-testid=node-${id}]`).getBoundingClientRect().bottom)),
       };
     });
     assert.equal(layout.overflow, 0, `no horizontal scrolling at ${viewport.width} px`);
-    if (device === 'projector') {
-      assert.ok(layout.asideLeft > layout.stageLeft + 400, 'the side column sits beside the stage');
-      assert.ok(layout.stageTop < 300, `the stage starts in the top of the screen (${layout.stageTop})`);
+    if (device === 'wide') {
+      assert.ok(layout.asideLeft > layout.stageLeft + 800, 'the side column sits beside the stage');
     } else {
-      assert.ok(layout.asideTop > layout.stageTop, 'stacked on a phone');
+      assert.ok(layout.asideTop > layout.stageTop, 'stacked, the stage first');
+    }
+    if (device !== 'phone') {
+      assert.ok(layout.nodesBottom <= viewport.height,
+        `toolbar and cluster fit the screen without scrolling (${layout.nodesBottom} px)`);
     }
     await ui.page.screenshot({ path: path.join(ARTIFACTS_DIR, `shell-${device}.png`) });
     await ui.page.screenshot({ path: path.join(ARTIFACTS_DIR, `shell-${device}-full.png`), fullPage: true });

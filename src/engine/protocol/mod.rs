@@ -269,7 +269,7 @@ pub enum Logging {
 }
 
 /// The role a node plays right now, for reports and drawings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Sequencer,

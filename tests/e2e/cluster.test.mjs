@@ -1,0 +1,177 @@
+// End-to-end tests of the cluster view and the log tapes: a failover
+// driven from the drawing, a link cut and healed, the keyboard path, and
+// the layout on a projector and a phone.
+//
+//   TRUNK_SKIP_VERSION_CHECK=true trunk build --release
+//   node --test tests/e2e/
+//
+// Screenshots land in target/e2e/.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import {
+  ARTIFACTS_DIR as ARTIFACTS, PHONE, PROJECTOR, close, expectText, open, useApp,
+} from './harness.mjs';
+
+useApp();
+
+const focusedTestId = (page) =>
+  page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);
+
+/// Scrolls so the cluster view sits right under the sticky toolbar, as a
+/// lecturer would after opening the page.
+async function showCluster(page) {
+  await page.evaluate(() => {
+    const toolbar = document.querySelector('.toolbar').getBoundingClientRect().height;
+    const top = document.querySelector('[data-testid=cluster]').getBoundingClientRect().top;
+    window.scrollBy(0, top - toolbar - 4);
+  });
+}
+
+/// Clicks Step until `done()` holds; returns how many steps it took.
+async function stepUntil(ui, done, maxSteps = 300) {
+  for (let steps = 0; ; steps++) {
+    if (await done()) return steps;
+    assert.ok(steps < maxSteps, `reached within ${maxSteps} steps`);
+    await ui.button('Step').click();
+  }
+}
+
+test('Crash the primary from its node, watch a backup take over, cut a link, heal', async () => {
+  const ui = await open(PROJECTOR, '#scenario=failover-quorum');
+  const { page } = ui;
+  await expectText(ui.testId('role-r0'), 'primary · epoch 1');
+  await expectText(ui.testId('role-r1'), 'backup · epoch 1');
+
+  await ui.testId('node-r0').click();
+  const actions = page.getByRole('group', { name: 'Actions for r0' });
+  await actions.waitFor();
+  await actions.getByRole('button', { name: 'Crash', exact: true }).click();
+  await expectText(ui.status, 'Tick 0 · Step 1');
+  await expectText(ui.testId('health-r0'), 'down');
+  assert.match(await ui.testId('node-r0').getAttribute('class'), /\bdown\b/);
+  // The same menu now offers Restart; Escape closes it.
+  await actions.getByRole('button', { name: 'Restart', exact: true }).waitFor();
+  await page.keyboard.press('Escape');
+  await actions.waitFor({ state: 'detached' });
+  assert.equal(await focusedTestId(page), 'node-r0', 'focus returns to the node');
+
+  // Silence from r0: a backup times out and wins epoch 2.
+  const primaryNow = async () => {
+    for (const node of ['r1', 'r2']) {
+      if ((await ui.testId(`role-${node}`).textContent()).startsWith('primary')) return node;
+    }
+    return null;
+  };
+  await stepUntil(ui, primaryNow);
+  const primary = await primaryNow();
+  await expectText(ui.testId(`role-${primary}`), 'primary · epoch 2');
+  await showCluster(page);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'cluster-failover-projector.png') });
+
+  // Cut r1–r2 by clicking the link: the new primary's next message to the
+  // other backup is dropped, and the drawing says so.
+  const link = page.getByRole('button', { name: 'Link r1–r2', exact: true });
+  await link.click();
+  assert.equal(await link.getAttribute('aria-pressed'), 'true');
+  const dash = await ui.testId('wire-r1-r2').locator('line.wire.cut')
+    .evaluate((line) => getComputedStyle(line).strokeDasharray);
+  assert.notEqual(dash, 'none', 'a cut link is dashed');
+  assert.match(await ui.testId('network').textContent(), /r1↔r2/);
+  const drops = page.locator('[data-testid=drop-r1-r2], [data-testid=drop-r2-r1]');
+  await stepUntil(ui, async () => (await drops.count()) > 0, 40);
+  await showCluster(page);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'cluster-drop-projector.png') });
+  await ui.testId('cluster').screenshot({ path: path.join(ARTIFACTS, 'cluster-view-projector.png') });
+  await ui.testId('tapes').screenshot({ path: path.join(ARTIFACTS, 'log-tapes-projector.png') });
+
+  await ui.button('Heal all').click();
+  assert.equal(await link.getAttribute('aria-pressed'), 'false');
+  assert.equal(await ui.button('Heal all').isDisabled(), true);
+  await expectText(page.locator('[data-testid=network] p'), 'Network: every link works.');
+  await close(ui);
+});
+
+test('Keyboard: Tab reaches a node, Enter opens its actions, Escape closes them', async () => {
+  const ui = await open(PROJECTOR, '#scenario=failover-quorum');
+  const { page } = ui;
+  for (let i = 0; i < 40 && (await focusedTestId(page)) !== 'node-r0'; i++) {
+    await page.keyboard.press('Tab');
+  }
+  assert.equal(await focusedTestId(page), 'node-r0', 'Tab reaches the first node');
+  await page.keyboard.press('Enter');
+  const actions = page.getByRole('group', { name: 'Actions for r0' });
+  await actions.waitFor();
+  assert.equal(await focusedTestId(page), 'actions-r0', 'focus moves into the actions');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), 'Crash');
+  await page.keyboard.press('Escape');
+  await actions.waitFor({ state: 'detached' });
+  assert.equal(await focusedTestId(page), 'node-r0');
+  await expectText(ui.status, 'Tick 0 · Step 0', 1_000);
+
+  // Space on a link cuts it.
+  for (let i = 0; i < 10 && (await focusedTestId(page)) !== 'link-r0-r1'; i++) {
+    await page.keyboard.press('Tab');
+  }
+  assert.equal(await focusedTestId(page), 'link-r0-r1');
+  await page.keyboard.press(' ');
+  await expectText(ui.status, 'Tick 0 · Step 1');
+  assert.equal(await ui.testId('link-r0-r1').getAttribute('aria-pressed'), 'true');
+  await close(ui);
+});
+
+test('The partition dialog cuts the cluster in two', async () => {
+  const ui = await open(PROJECTOR, '#scenario=failover-quorum');
+  const { page } = ui;
+  await ui.button('Partition…').click();
+  const dialog = page.getByRole('dialog', { name: 'Partition the network' });
+  await dialog.waitFor();
+  assert.equal(await dialog.getAttribute('aria-modal'), 'true');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'partition-dialog-projector.png') });
+  await dialog.getByRole('button', { name: 'Apply partition', exact: true }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await expectText(page.locator('[data-testid=network] p'), 'Network: cut r0↔r1, r0↔r2.');
+  await close(ui);
+});
+
+test('On a projector the cluster view and the tapes fit one screen', async () => {
+  for (const scenario of ['failover-quorum', 'arithmetic']) {
+    const ui = await open(PROJECTOR, `#scenario=${scenario}`);
+    const { page } = ui;
+    for (let i = 0; i < 8; i++) await ui.button('Step').click();
+    await showCluster(page);
+    const fit = await page.evaluate(() => {
+      const toolbar = document.querySelector('.toolbar').getBoundingClientRect();
+      const cluster = document.querySelector('[data-testid=cluster]').getBoundingClientRect();
+      const tapes = document.querySelector('[data-testid=tapes]').getBoundingClientRect();
+      return { top: cluster.top, toolbar: toolbar.bottom, bottom: tapes.bottom, height: innerHeight };
+    });
+    assert.ok(fit.top >= fit.toolbar - 1, `the cluster starts below the toolbar (${JSON.stringify(fit)})`);
+    assert.ok(fit.bottom <= fit.height, `the tapes end on screen (${JSON.stringify(fit)})`);
+    await page.screenshot({ path: path.join(ARTIFACTS, `cluster-${scenario}-projector.png`) });
+    await close(ui);
+  }
+});
+
+test('On a phone the cluster view stacks and the page does not scroll sideways', async () => {
+  const ui = await open(PHONE, '#scenario=failover-quorum');
+  const { page } = ui;
+  for (let i = 0; i < 12; i++) await ui.button('Step').click();
+  await ui.testId('node-r1').click();
+  await page.getByRole('group', { name: 'Actions for r1' }).waitFor();
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(overflow, 0, 'no horizontal scrolling at 390 px');
+  await showCluster(page);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'cluster-view-phone.png') });
+  await ui.testId('tapes').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'log-tapes-phone.png') });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'cluster-phone-full.png'), fullPage: true });
+  await page.getByRole('group', { name: 'Actions for r1' })
+    .getByRole('button', { name: 'Send write', exact: true }).click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'command');
+  assert.equal(await page.getByLabel('Send to').inputValue(), 'r1');
+  await close(ui);
+});
