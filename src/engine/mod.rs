@@ -14,6 +14,7 @@ pub mod import;
 pub mod input;
 pub mod log;
 pub mod network;
+pub mod permalink;
 pub mod protocol;
 pub mod queue;
 pub mod report;

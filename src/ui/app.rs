@@ -1,5 +1,5 @@
-//! The page: owns the timeline and the play timer, renders views of the
-//! current world, and turns every click into a timeline call.
+//! The page: owns the timeline and the player, renders views of the
+//! current world, and turns every click, key and link into a timeline call.
 
 use super::checkers_panel::CheckersPanel;
 use super::controls::Controls;
@@ -13,17 +13,34 @@ use super::view;
 use super::{cluster_view, log_tapes, space_time, subscribers_panel, table_view};
 use crate::engine::{Action, Input, Scenario, Tick, Timeline, World};
 use crate::scenarios;
-use gloo::events::EventListener;
-use gloo::timers::callback::Interval;
+use gloo::events::{EventListener, EventListenerOptions};
+use gloo::render::{request_animation_frame, AnimationFrame};
 use std::rc::Rc;
 use std::sync::Arc;
 use yew::prelude::*;
 
+// The shell: playing, the sliders, settings, share links and shortcuts.
+use super::player::{Pacer, DEFAULT_SPEED, SPEEDS};
+use super::scenario_picker::Story;
+use super::scrubber::Scrubber;
+use super::settings::{protocol_title, Field, Refusal, Setting, Settings};
+use super::share::Share;
+use super::shortcuts::{shortcut, Shortcut, ShortcutsDialog};
+use super::status::LatestEvent;
+use crate::engine::permalink::{Decoded, Link};
+use crate::engine::scenario::MAX_REPLICAS;
+use crate::engine::ScenarioError;
+use wasm_bindgen::JsCast;
+use web_sys::{KeyboardEvent, Node};
+
 /// The scenario a page opens when its URL names none.
 pub const DEFAULT_SCENARIO: &str = "arithmetic";
 
-/// Time between steps while playing.
-const PLAY_INTERVAL_MS: u32 = 400;
+/// While playing several steps a frame, the least time from the end of one
+/// redraw to the start of the next; at 16 steps a frame and more, longer:
+/// no eye follows single steps then, and the frames go to the run.
+const MIN_PAINT_MS: f64 = 20.0;
+const MIN_PAINT_FAST_MS: f64 = 50.0;
 
 /// How long a run goes on after the user's last input, so that what the
 /// input sets off (a failover, a catch-up) can play out.
@@ -35,13 +52,25 @@ pub enum Msg {
     Play,
     Pause,
     Reset,
-    /// The play timer fired.
-    PlayTick,
+    /// An animation frame while playing.
+    Frame,
     Input(Input),
     /// Go to a recorded position (a step number).
     Seek(usize),
+    /// Engine steps per frame while playing, as an index into `SPEEDS`.
+    Speed(usize),
     /// The user chose a scenario by file name.
     Pick(String),
+    /// The user changed the protocol, seed or replicas.
+    Setting(Setting),
+    /// Put back the run from before the last fork or settings change.
+    Undo,
+    /// Hide the fork notice, keeping the new run.
+    DismissUndo,
+    Key(Shortcut),
+    /// Show or hide the keyboard shortcuts.
+    Shortcuts(bool),
+    CopyLink,
     /// The URL hash changed (a link, or an edit in the address bar).
     HashChanged,
 }
@@ -52,18 +81,47 @@ struct Bundled {
     scenario: Result<Arc<Scenario>, String>,
 }
 
+/// A run put aside by a fork or a settings change, and what to say.
+struct Undo {
+    before: Timeline,
+    text: String,
+    button: &'static str,
+}
+
 pub struct App {
     bundled: Vec<Bundled>,
     choices: Rc<Vec<Choice>>,
     /// File name of the scenario shown.
     selected: &'static str,
-    /// Why the URL's scenario is not the one shown.
+    /// Why the URL's run is not (all of) the one shown.
     notice: Option<String>,
     /// The run, or why the chosen scenario could not be loaded.
     timeline: Result<Timeline, String>,
-    /// Present while playing; dropping it stops the timer.
-    player: Option<Interval>,
+    /// Why the last settings change was refused.
+    refusal: Option<Refusal>,
+    refusals: u32,
+    /// The run before the last fork or settings change.
+    undo: Option<Undo>,
+    /// Present while playing; dropping it cancels the next frame.
+    player: Option<AnimationFrame>,
+    pacer: Pacer,
+    speed: usize,
+    /// When the page was last redrawn (ms since the epoch).
+    painted: f64,
+    /// The next frame is the first since Play: it is always drawn.
+    first_frame: bool,
+    shortcuts_open: bool,
+    /// The link last copied, and how many times Copy link was pressed.
+    share: Option<(AttrValue, u32)>,
+    copies: u32,
+    /// The address bar holds a copied link's position and inputs, which
+    /// the next change makes stale.
+    url_has_run: bool,
+    /// The app's outermost element: keys pressed elsewhere (another app in
+    /// the same page) are not ours.
+    root: NodeRef,
     _hash_listener: Option<EventListener>,
+    _key_listener: Option<EventListener>,
 }
 
 fn bundled() -> Vec<Bundled> {
@@ -109,13 +167,14 @@ fn end_tick(timeline: &Timeline) -> Tick {
 }
 
 /// Whether Step would do anything: redo a recorded action or run an event
-/// before the end of the run.
-fn can_step(timeline: &Timeline) -> bool {
+/// before the end of the run (`end`, from `end_tick`).
+fn can_step_before(timeline: &Timeline, end: Tick) -> bool {
     timeline.position() < timeline.len()
-        || timeline
-            .world()
-            .next_tick()
-            .is_some_and(|tick| tick <= end_tick(timeline))
+        || timeline.world().next_tick().is_some_and(|tick| tick <= end)
+}
+
+fn can_step(timeline: &Timeline) -> bool {
+    can_step_before(timeline, end_tick(timeline))
 }
 
 fn next_note(timeline: &Timeline) -> String {
@@ -150,10 +209,58 @@ fn verdict(world: &World) -> Html {
     }
 }
 
+/// `Forked at step 5: the 12 later steps were dropped`.
+pub fn fork_text(at: usize, dropped: usize) -> String {
+    if dropped == 1 {
+        format!("Forked at step {at}: the 1 later step was dropped")
+    } else {
+        format!("Forked at step {at}: the {dropped} later steps were dropped")
+    }
+}
+
+/// Why a scenario with a changed setting cannot run, in a sentence that
+/// names the input or field at fault.
+fn refusal_text(change: &str, scenario: &Scenario, error: &ScenarioError) -> String {
+    let input = error
+        .field
+        .strip_prefix("inputs[")
+        .and_then(|rest| rest.split(']').next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|i| scenario.inputs.get(i));
+    let reason = match input {
+        Some(timed) => format!(
+            "the scenario's input at tick {} (\u{201c}{}\u{201d}) would not fit: {}",
+            timed.tick, timed.input, error.message
+        ),
+        None => error.to_string(),
+    };
+    format!("{change} is not possible here: {reason}. The run is unchanged.")
+}
+
 impl App {
     /// The bundled scenario called `name`, if there is one.
     fn find(&self, name: &str) -> Option<&Bundled> {
         self.bundled.iter().find(|b| b.name == name)
+    }
+
+    /// The bundled scenario shown, as its file has it.
+    fn base(&self) -> Option<&Arc<Scenario>> {
+        self.find(self.selected)
+            .and_then(|b| b.scenario.as_ref().ok())
+    }
+
+    fn title(&self, name: &str) -> String {
+        self.find(name)
+            .and_then(|b| b.scenario.as_ref().ok())
+            .map_or(name.to_owned(), |s| s.name.clone())
+    }
+
+    /// Forgets what belonged to the run shown: player, undo, refusal, link.
+    fn leave_run(&mut self) {
+        self.player = None;
+        self.undo = None;
+        self.refusal = None;
+        self.share = None;
     }
 
     /// Replaces the run with a fresh one of `name` (which must be bundled).
@@ -164,36 +271,179 @@ impl App {
         let (name, timeline) = (entry.name, entry.scenario.clone().map(Timeline::new));
         self.selected = name;
         self.timeline = timeline;
-        self.player = None;
+        self.leave_run();
     }
 
-    /// Opens what the URL asks for; an unknown name falls back to the
-    /// default with a message saying so.
-    fn follow_url(&mut self) {
-        let requested = location::requested_scenario();
-        match requested {
-            Some(name) if self.find(&name).is_some() => {
-                self.notice = None;
-                if name != self.selected {
-                    self.open(&name);
-                }
-            }
-            Some(name) => {
-                let fallback = self
-                    .find(DEFAULT_SCENARIO)
-                    .and_then(|b| b.scenario.as_ref().ok());
-                let title = fallback.map_or(DEFAULT_SCENARIO, |s| s.name.as_str());
-                self.notice = Some(format!(
-                    "The link asks for a scenario called \u{201c}{name}\u{201d}, and there is \
-                     none. Showing \u{201c}{title}\u{201d} instead; pick another from the list."
-                ));
-                if self.selected != DEFAULT_SCENARIO {
-                    self.open(DEFAULT_SCENARIO);
-                }
-            }
-            None => {}
+    /// The link to the run shown: everything (`full`) or only the scenario
+    /// and its settings.
+    fn link(&self, full: bool) -> Option<Link> {
+        let (Ok(timeline), Some(base)) = (&self.timeline, self.base()) else {
+            return None;
+        };
+        let mut link = Link::of(self.selected, base, timeline);
+        if !full {
+            link.at = 0;
+            link.inputs.clear();
         }
+        Some(link)
     }
+
+    /// Puts the scenario and its settings in the address bar.
+    fn show_settings_in_url(&mut self) {
+        if let Some(link) = self.link(false) {
+            location::show(&link.encode());
+        }
+        self.url_has_run = false;
+    }
+
+    /// Opens what a link asks for. Parts that cannot be used are left out,
+    /// and the notice says which.
+    fn open_link(&mut self, decoded: Decoded) {
+        let Decoded { link, mut problems } = decoded;
+        let entry = self
+            .find(&link.scenario)
+            .map(|b| (b.name, b.scenario.clone()));
+        let Some((name, base)) = entry else {
+            let title = self.title(DEFAULT_SCENARIO);
+            self.notice = Some(if link.scenario.is_empty() {
+                format!(
+                    "This link names no scenario. Showing \u{201c}{title}\u{201d}; pick \
+                     another from the list."
+                )
+            } else {
+                format!(
+                    "The link asks for a scenario called \u{201c}{}\u{201d}, and there is \
+                     none. Showing \u{201c}{title}\u{201d} instead; pick another from the list.",
+                    link.scenario
+                )
+            });
+            self.open(DEFAULT_SCENARIO);
+            return;
+        };
+        self.leave_run();
+        self.selected = name;
+        let base = match base {
+            Ok(base) => base,
+            Err(message) => {
+                self.timeline = Err(message);
+                return;
+            }
+        };
+        let scenario = match link.apply_settings(&base) {
+            Ok(scenario) => Arc::new(scenario),
+            Err(error) => {
+                problems.push(format!("its settings do not fit this scenario ({error})"));
+                base
+            }
+        };
+        let replayed = link.replay(scenario);
+        problems.extend(replayed.problem);
+        self.timeline = Ok(replayed.timeline);
+        self.notice = (!problems.is_empty()).then(|| {
+            format!(
+                "Part of this link could not be used: {}. Showing \u{201c}{}\u{201d} without \
+                 that part.",
+                problems.join("; "),
+                self.title(name)
+            )
+        });
+    }
+
+    /// Follows the URL's hash, unless it is the run shown already.
+    fn follow_url(&mut self) {
+        let Some(decoded) = Link::decode(&location::hash()) else {
+            return;
+        };
+        let shown = [self.link(false), self.link(true)];
+        if decoded.problems.is_empty() && shown.contains(&Some(decoded.link.clone())) {
+            return;
+        }
+        self.open_link(decoded);
+    }
+
+    fn play(&mut self, ctx: &Context<Self>) {
+        let link = ctx.link().clone();
+        self.player = Some(request_animation_frame(move |_| {
+            link.send_message(Msg::Frame)
+        }));
+    }
+}
+
+/// A scenario like the one running with `setting` changed, or why not.
+fn with_setting(refusals: u32, current: &Scenario, setting: &Setting) -> Result<Scenario, Refusal> {
+    let refuse = |field: Field, message: String| Refusal {
+        field,
+        message,
+        attempt: refusals + 1,
+    };
+    let mut scenario = current.clone();
+    let (field, change) = match setting {
+        Setting::Protocol(protocol) => {
+            scenario.protocol = *protocol;
+            (Field::Protocol, protocol_title(*protocol).to_owned())
+        }
+        Setting::Seed(text) => match text.trim().parse::<u64>() {
+            Ok(seed) => {
+                scenario.seed = seed;
+                (Field::Seed, format!("Seed {seed}"))
+            }
+            Err(_) => {
+                return Err(refuse(
+                    Field::Seed,
+                    format!(
+                        "The seed must be a whole number from 0 to {}{}. The run is \
+                         unchanged.",
+                        u64::MAX,
+                        quoted(text)
+                    ),
+                ))
+            }
+        },
+        Setting::Replicas(text) => match text.trim().parse::<u8>() {
+            Ok(replicas) if (1..=MAX_REPLICAS).contains(&replicas) => {
+                scenario.replicas = replicas;
+                let noun = if replicas == 1 { "replica" } else { "replicas" };
+                (Field::Replicas, format!("{replicas} {noun}"))
+            }
+            _ => {
+                return Err(refuse(
+                    Field::Replicas,
+                    format!(
+                        "Replicas must be a whole number from 1 to {MAX_REPLICAS}{}. The \
+                         run is unchanged.",
+                        quoted(text)
+                    ),
+                ))
+            }
+        },
+    };
+    scenario
+        .validate()
+        .map_err(|error| refuse(field, refusal_text(&change, current, &error)))?;
+    Ok(scenario)
+}
+
+/// `; “12” is not` — what the user typed, quoted, when there is something.
+fn quoted(text: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        String::new()
+    } else {
+        let short: String = text.chars().take(24).collect();
+        format!("; \u{201c}{short}\u{201d} is not")
+    }
+}
+
+/// Whether a key press belongs to the app whose outermost element is
+/// `root`: pressed inside the element the app is mounted in (the page's
+/// body, or a test's own element), or with nothing in particular focused.
+fn is_ours(root: &NodeRef, event: &KeyboardEvent) -> bool {
+    let Some(target) = event.target().and_then(|t| t.dyn_into::<Node>().ok()) else {
+        return true;
+    };
+    let nowhere = matches!(target.node_name().as_str(), "BODY" | "HTML" | "#document");
+    let host = root.get().and_then(|root| root.parent_node());
+    nowhere || host.is_some_and(|host| host.contains(Some(&target)))
 }
 
 impl Component for App {
@@ -203,10 +453,27 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let bundled = bundled();
         let choices = Rc::new(choices(&bundled));
-        let link = ctx.link().clone();
-        let listener = web_sys::window().map(|window| {
-            EventListener::new(&window, "hashchange", move |_| {
+        let root = NodeRef::default();
+        let window = web_sys::window();
+        let hash_listener = window.as_ref().map(|window| {
+            let link = ctx.link().clone();
+            EventListener::new(window, "hashchange", move |_| {
                 link.send_message(Msg::HashChanged)
+            })
+        });
+        let key_listener = window.and_then(|w| w.document()).map(|document| {
+            let (link, root) = (ctx.link().clone(), root.clone());
+            let options = EventListenerOptions::enable_prevent_default();
+            EventListener::new_with_options(&document, "keydown", options, move |event| {
+                let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
+                    return;
+                };
+                if let Some(key) = shortcut(event).filter(|_| is_ours(&root, event)) {
+                    if key != Shortcut::Close {
+                        event.prevent_default();
+                    }
+                    link.send_message(Msg::Key(key));
+                }
             })
         });
         let mut app = App {
@@ -217,21 +484,49 @@ impl Component for App {
             timeline: Err(format!(
                 "No bundled scenario is called `{DEFAULT_SCENARIO}`."
             )),
+            refusal: None,
+            refusals: 0,
+            undo: None,
             player: None,
-            _hash_listener: listener,
+            pacer: Pacer::default(),
+            speed: DEFAULT_SPEED,
+            painted: f64::NEG_INFINITY,
+            first_frame: false,
+            shortcuts_open: false,
+            share: None,
+            copies: 0,
+            url_has_run: false,
+            root,
+            _hash_listener: hash_listener,
+            _key_listener: key_listener,
         };
-        app.open(DEFAULT_SCENARIO);
-        app.follow_url();
+        match Link::decode(&location::hash()) {
+            Some(decoded) => app.open_link(decoded),
+            None => app.open(DEFAULT_SCENARIO),
+        }
         app
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        let msg = match msg {
+            Msg::Key(key) => match (key, self.shortcuts_open) {
+                (Shortcut::Help, open) => Msg::Shortcuts(!open),
+                (Shortcut::Close, true) => Msg::Shortcuts(false),
+                (_, true) | (Shortcut::Close, false) => return false,
+                (Shortcut::PlayPause, false) if self.player.is_some() => Msg::Pause,
+                (Shortcut::PlayPause, false) => Msg::Play,
+                (Shortcut::Step, false) => Msg::Step,
+                (Shortcut::Back, false) => Msg::Back,
+                (Shortcut::Reset, false) => Msg::Reset,
+            },
+            msg => msg,
+        };
         match msg {
             Msg::Pick(name) => {
                 if name != self.selected && self.find(&name).is_some() {
                     self.open(&name);
                     self.notice = None;
-                    location::show_scenario(self.selected);
+                    self.show_settings_in_url();
                 }
                 return true;
             }
@@ -239,20 +534,123 @@ impl Component for App {
                 self.follow_url();
                 return true;
             }
+            Msg::Shortcuts(open) => {
+                self.shortcuts_open = open;
+                return true;
+            }
+            Msg::Speed(speed) => {
+                self.speed = speed.min(SPEEDS.len() - 1);
+                return true;
+            }
+            Msg::Pause => {
+                self.player = None;
+                return true;
+            }
+            Msg::DismissUndo => {
+                self.undo = None;
+                return true;
+            }
+            Msg::Undo => {
+                if let Some(undo) = self.undo.take() {
+                    self.player = None;
+                    self.timeline = Ok(undo.before);
+                    self.refusal = None;
+                    self.show_settings_in_url();
+                }
+                return true;
+            }
+            Msg::Setting(setting) => {
+                let Ok(timeline) = &mut self.timeline else {
+                    return false;
+                };
+                let current = Arc::clone(timeline.scenario());
+                match with_setting(self.refusals, &current, &setting) {
+                    Ok(scenario) if scenario == *current => self.refusal = None,
+                    Ok(scenario) => {
+                        let what = match setting {
+                            Setting::Protocol(p) => format!("protocol {}", protocol_title(p)),
+                            Setting::Seed(_) => format!("seed {}", scenario.seed),
+                            Setting::Replicas(_) => format!("{} replicas", scenario.replicas),
+                        };
+                        let fresh = Timeline::new(Arc::new(scenario));
+                        let before = std::mem::replace(timeline, fresh);
+                        self.player = None;
+                        self.refusal = None;
+                        self.share = None;
+                        self.undo = Some(Undo {
+                            before,
+                            text: format!("A new run started with {what}"),
+                            button: "Undo",
+                        });
+                        self.show_settings_in_url();
+                    }
+                    Err(refusal) => {
+                        self.refusals = refusal.attempt;
+                        self.refusal = Some(refusal);
+                    }
+                }
+                return true;
+            }
+            Msg::CopyLink => {
+                if let Some(link) = self.link(true) {
+                    let hash = link.encode();
+                    location::show(&hash);
+                    self.url_has_run = true;
+                    self.copies += 1;
+                    self.share = Some((location::url_with(&hash).into(), self.copies));
+                }
+                return true;
+            }
             _ => {}
         }
         let Ok(timeline) = &mut self.timeline else {
             return false;
         };
+        let before = (
+            timeline.position(),
+            timeline.len(),
+            timeline.world().trace_hash(),
+        );
         match msg {
-            Msg::Step => {
-                if can_step(timeline) {
-                    timeline.step();
+            Msg::Frame => {
+                if self.player.is_none() {
+                    return false; // paused while this frame was queued
+                }
+                let end = end_tick(timeline);
+                let due = self.pacer.frame(self.speed);
+                for _ in 0..due {
+                    if !can_step_before(timeline, end) || !timeline.step() {
+                        break;
+                    }
+                }
+                if !can_step(timeline) {
+                    self.player = None;
+                    return true;
+                }
+                self.play(ctx);
+                // Several steps a frame: the simulation keeps its pace every
+                // frame, and the page is redrawn once the last redraw is a
+                // little old, so a slow machine spends its frames on the run
+                // rather than on drawing states no eye can follow.
+                let pause = match SPEEDS[self.speed].0 {
+                    _ if std::mem::take(&mut self.first_frame) => 0.0,
+                    0..=1 => 0.0,
+                    2..=8 => MIN_PAINT_MS,
+                    _ => MIN_PAINT_FAST_MS,
+                };
+                if due == 0 || js_sys::Date::now() - self.painted < pause {
+                    return false;
                 }
             }
-            Msg::PlayTick => {
-                if !can_step(timeline) || !timeline.step() || !can_step(timeline) {
-                    self.player = None;
+            Msg::Play if self.player.is_none() && can_step(timeline) => {
+                self.pacer = Pacer::starting(self.speed);
+                self.first_frame = true;
+                self.play(ctx);
+            }
+            Msg::Step => {
+                self.player = None;
+                if can_step(timeline) {
+                    timeline.step();
                 }
             }
             Msg::Back => {
@@ -263,54 +661,89 @@ impl Component for App {
                 self.player = None;
                 timeline.seek(0);
             }
-            Msg::Play => {
-                if self.player.is_none() && can_step(timeline) {
-                    let link = ctx.link().clone();
-                    self.player = Some(Interval::new(PLAY_INTERVAL_MS, move || {
-                        link.send_message(Msg::PlayTick)
-                    }));
-                }
-            }
-            Msg::Pause => self.player = None,
-            Msg::Input(input) => timeline.input(input),
             Msg::Seek(position) => {
                 self.player = None;
                 timeline.seek(position);
             }
-            Msg::Pick(_) | Msg::HashChanged => {}
+            Msg::Input(input) => {
+                self.player = None;
+                let (position, len) = (timeline.position(), timeline.len());
+                if position < len {
+                    let before = timeline.clone();
+                    timeline.input(input);
+                    self.undo = Some(Undo {
+                        before,
+                        text: fork_text(position, len - position),
+                        button: "Undo fork",
+                    });
+                } else {
+                    timeline.input(input);
+                }
+            }
+            _ => {}
+        }
+        let Ok(timeline) = &self.timeline else {
+            return true;
+        };
+        let after = (
+            timeline.position(),
+            timeline.len(),
+            timeline.world().trace_hash(),
+        );
+        if self.url_has_run && after != before {
+            self.show_settings_in_url();
         }
         true
     }
 
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        self.painted = js_sys::Date::now();
+    }
+
     fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
         let body = match &self.timeline {
             Ok(timeline) => self.simulation(ctx, timeline),
             Err(message) => html! { <p class="error" role="alert">{ message }</p> },
         };
-        let description = self
-            .find(self.selected)
-            .and_then(|b| b.scenario.as_ref().ok())
-            .map(|s| s.description.clone());
+        let description = self.base().map(|s| s.description.clone());
+        let settings = self.timeline.as_ref().ok().map(|timeline| {
+            let scenario = timeline.scenario();
+            html! {
+                <Settings protocol={scenario.protocol} seed={scenario.seed}
+                    replicas={scenario.replicas} refusal={self.refusal.clone()}
+                    on_change={link.callback(Msg::Setting)} />
+            }
+        });
         html! {
-            <>
+            <div class="app" ref={self.root.clone()}>
                 <header class="intro">
-                    <h1>{"Loglab: one log, identical replicas"}</h1>
+                    <div class="masthead">
+                        <h1>{"Loglab: one log, identical replicas"}</h1>
+                        <ScenarioPicker choices={Rc::clone(&self.choices)}
+                            selected={self.selected}
+                            on_pick={link.callback(Msg::Pick)} />
+                    </div>
                     <p class="tagline">
                         {"Step through a replicated log, break things, and let the checkers \
                           say what went wrong."}
                     </p>
-                    <ScenarioPicker choices={Rc::clone(&self.choices)}
-                        selected={self.selected}
-                        on_pick={ctx.link().callback(Msg::Pick)} />
+                    <div class="setup">
+                        { for settings }
+                        <Share link={self.share.clone()} on_copy={link.callback(|()| Msg::CopyLink)} />
+                    </div>
                     if let Some(notice) = &self.notice {
                         <p class="error notice" role="alert" data-testid="notice">{ notice }</p>
                     }
                     if let Some(description) = description {
-                        <p class="lede" data-testid="description">{ description }</p>
+                        <Story text={description} />
                     }
                 </header>
                 { body }
-            </>
+                if self.shortcuts_open {
+                    <ShortcutsDialog on_close={link.callback(|()| Msg::Shortcuts(false))} />
+                }
+            </div>
         }
     }
 }
@@ -326,20 +759,12 @@ impl App {
             on_seek: link.callback(Msg::Seek),
         };
         html! {
-            <main>
-                <section class="toolbar" aria-label="Run">
-                    <Status tick={world.tick()} step={world.step_count()} />
-                    <Controls
-                        can_step={can_step(timeline)}
-                        can_back={timeline.position() > 0}
-                        playing={self.player.is_some()}
-                        on_step={link.callback(|()| Msg::Step)}
-                        on_back={link.callback(|()| Msg::Back)}
-                        on_play={link.callback(|()| Msg::Play)}
-                        on_pause={link.callback(|()| Msg::Pause)}
-                        on_reset={link.callback(|()| Msg::Reset)} />
-                    <p class="next note">{ next_note(timeline) }</p>
-                    { verdict(world) }
+            <>
+            { self.toolbar(ctx, timeline) }
+            <main class="shell">
+                <div class="stage">
+                <section class="run-notes" aria-labelledby="run-title">
+                    <h2 id="run-title" class="visually-hidden">{"The run"}</h2>
                 </section>
                 { cluster_view::panel(&slot) }
 
@@ -348,6 +773,10 @@ impl App {
                 { space_time::panel(&slot) }
 
                 // Below the cards so a new finding never pushes them down
+                </div>
+                // The side column: on a wide screen beside the stage.
+                <div class="aside">
+                { self.about() }
                 // mid-play; the toolbar's verdict line says when it appears.
                 <CheckersPanel violations={view::violations(world)} invariants={view::invariants(world)} on_seek={slot.on_seek.clone()} />
                 <div class="panels">
@@ -359,7 +788,70 @@ impl App {
 
                 { table_view::panel(&slot) }
 
+                </div>
             </main>
+            </>
+        }
+    }
+}
+
+impl App {
+    /// The scenario's story at the top of the side column, beside the
+    /// cluster on a wide screen (the header shows it on a narrow one).
+    fn about(&self) -> Html {
+        let Some(scenario) = self.base() else {
+            return html! {};
+        };
+        html! {
+            <section class="about" aria-labelledby="about-title">
+                <h2 id="about-title">{"The story"}</h2>
+                <p>{ &scenario.description }</p>
+            </section>
+        }
+    }
+
+    /// The bar that stays in view: where the run is, the buttons and
+    /// sliders that move it, what just happened, and the checkers' verdict.
+    fn toolbar(&self, ctx: &Context<Self>, timeline: &Timeline) -> Html {
+        let link = ctx.link();
+        let world = timeline.world();
+        let playing = self.player.is_some();
+        html! {
+            <section class="toolbar" aria-label="Run">
+                <div class="toolbar-row">
+                    <Status tick={world.tick()} step={world.step_count()}
+                        trace_hash={world.trace_hash()} />
+                    <Controls
+                        can_step={can_step(timeline)}
+                        can_back={timeline.position() > 0}
+                        {playing}
+                        on_step={link.callback(|()| Msg::Step)}
+                        on_back={link.callback(|()| Msg::Back)}
+                        on_play={link.callback(|()| Msg::Play)}
+                        on_pause={link.callback(|()| Msg::Pause)}
+                        on_reset={link.callback(|()| Msg::Reset)} />
+                    <Scrubber position={timeline.position()} len={timeline.len()} speed={self.speed}
+                        on_seek={link.callback(Msg::Seek)} on_speed={link.callback(Msg::Speed)} />
+                    <button type="button" class="help" aria-label="Keyboard shortcuts"
+                        aria-haspopup="dialog" aria-keyshortcuts="?" title="Keyboard shortcuts (?)"
+                        onclick={link.callback(|_: MouseEvent| Msg::Shortcuts(true))}>{"?"}</button>
+                </div>
+                <div class="toolbar-row notes">
+                    <LatestEvent step={world.step_count()} events={view::last_events(world)} {playing} />
+                    <p class="next note">{ next_note(timeline) }</p>
+                    { verdict(world) }
+                </div>
+                if let Some(undo) = &self.undo {
+                    <div class="undo" data-testid="undo-notice">
+                        <p>{ &undo.text }</p>
+                        <button type="button" onclick={link.callback(|_: MouseEvent| Msg::Undo)}>
+                            { undo.button }
+                        </button>
+                        <button type="button" class="quiet"
+                            onclick={link.callback(|_: MouseEvent| Msg::DismissUndo)}>{"Keep"}</button>
+                    </div>
+                }
+            </section>
         }
     }
 }

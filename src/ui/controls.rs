@@ -15,10 +15,16 @@ pub struct ControlsProps {
     pub on_reset: Callback<()>,
 }
 
-fn button(label: &'static str, enabled: bool, on: &Callback<()>, class: &'static str) -> Html {
+fn button(
+    label: &'static str,
+    keys: &'static str,
+    enabled: bool,
+    on: &Callback<()>,
+    class: &'static str,
+) -> Html {
     let on = on.clone();
     html! {
-        <button type="button" class={class} disabled={!enabled}
+        <button type="button" class={class} disabled={!enabled} aria-keyshortcuts={keys}
             onclick={Callback::from(move |_: MouseEvent| on.emit(()))}>
             { label }
         </button>
@@ -29,11 +35,11 @@ fn button(label: &'static str, enabled: bool, on: &Callback<()>, class: &'static
 pub fn controls(props: &ControlsProps) -> Html {
     html! {
         <div class="controls" role="group" aria-label="Simulation controls">
-            { button("Back", props.can_back, &props.on_back, "") }
-            { button("Step", props.can_step, &props.on_step, "primary") }
-            { button("Play", props.can_step && !props.playing, &props.on_play, "") }
-            { button("Pause", props.playing, &props.on_pause, "") }
-            { button("Reset", props.can_back, &props.on_reset, "") }
+            { button("Back", "ArrowLeft", props.can_back, &props.on_back, "") }
+            { button("Step", "ArrowRight", props.can_step, &props.on_step, "primary") }
+            { button("Play", "Space", props.can_step && !props.playing, &props.on_play, "") }
+            { button("Pause", "Space", props.playing, &props.on_pause, "") }
+            { button("Reset", "Home", props.can_back, &props.on_reset, "") }
         </div>
     }
 }

@@ -51,3 +51,30 @@ pub fn scenario_picker(props: &ScenarioPickerProps) -> Html {
         </div>
     }
 }
+
+#[derive(Properties, PartialEq)]
+pub struct StoryProps {
+    pub text: AttrValue,
+}
+
+/// The scenario's description under the picker. On a short screen (a
+/// projector at 1280×720) it shows one line and a More button, so the
+/// cluster stays in view; the whole text is always there for screen
+/// readers and tests.
+#[function_component(Story)]
+pub fn story(props: &StoryProps) -> Html {
+    let open = use_state(|| false);
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(!*open))
+    };
+    html! {
+        <div class={classes!("story", open.then_some("open"))}>
+            <p class="lede" id="story" data-testid="description">{ &props.text }</p>
+            <button type="button" class="quiet story-toggle" aria-controls="story"
+                aria-expanded={open.to_string()} onclick={toggle}>
+                { if *open { "Less" } else { "More" } }
+            </button>
+        </div>
+    }
+}
