@@ -40,6 +40,18 @@ pub struct Sentence {
     pub tone: Tone,
 }
 
+impl Sentence {
+    /// The sentence as plain text, for a live region or a tooltip.
+    pub fn text(&self) -> String {
+        self.parts
+            .iter()
+            .map(|part| match part {
+                Part::Text(text) | Part::Code(text) => text.as_str(),
+            })
+            .collect()
+    }
+}
+
 /// Builds a sentence from pieces.
 struct Say {
     parts: Vec<Part>,

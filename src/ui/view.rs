@@ -898,3 +898,19 @@ pub fn recent_steps(timeline: &Timeline) -> Vec<StepStory> {
     stories.reverse();
     stories
 }
+
+/// The current step's events as plain sentences, cause first, quiet
+/// network chatter left out when something else happened.
+pub fn last_events(world: &World) -> Vec<String> {
+    let sentences: Vec<_> = world
+        .last_events()
+        .iter()
+        .map(|event| narrate(&event.kind))
+        .collect();
+    let loud = sentences.iter().any(|s| s.tone != Tone::Minor);
+    sentences
+        .iter()
+        .filter(|s| !loud || s.tone != Tone::Minor)
+        .map(|s| s.text())
+        .collect()
+}
