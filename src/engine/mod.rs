@@ -4,6 +4,7 @@
 //! hash-ordered collection, and nothing here knows about the browser: the
 //! same scenario and inputs give the same trace natively and in wasm.
 
+pub mod bench;
 pub mod check;
 pub mod chunked;
 pub mod faults;

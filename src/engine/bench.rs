@@ -1,0 +1,152 @@
+//! The fixed benchmark workload and its measurement, shared by the native
+//! `loglab bench` and the same benchmark compiled to wasm
+//! (`tests/wasm_bench.rs`), so both print the same JSON.
+//!
+//! The engine reads no clock: the caller passes one in (`Instant` natively,
+//! `performance.now()` in the browser). It only measures; nothing the
+//! simulation does depends on it.
+
+use super::report;
+use super::scenario::Scenario;
+use super::timeline::Timeline;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// Ticks of the default workload (one client write per tick).
+pub const DEFAULT_TICKS: u64 = 20_000;
+
+/// Seeks (and Backs) the timeline part measures.
+const SEEKS: u32 = 200;
+
+/// The fixed benchmark workload: five replicas, a lossy network and one
+/// write per tick, so every part of the kernel is exercised.
+pub fn bench_scenario(ticks: u64) -> Scenario {
+    let writes: Vec<Value> = (1..=ticks)
+        .map(|tick| {
+            let command = ["+1", "*3", "-2", "set 5"][(tick % 4) as usize];
+            json!({ "tick": tick, "type": "write", "command": command })
+        })
+        .collect();
+    let doc = json!({
+        "name": "bench",
+        "seed": 42,
+        "replicas": 5,
+        "network": { "latency_ticks": { "min": 1, "max": 6 }, "drop": "1/50", "duplicate": "1/100" },
+        "inputs": writes,
+        "run_ticks": ticks + 200,
+    });
+    Scenario::from_json(&doc.to_string()).expect("the bench scenario is valid")
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchResult {
+    /// `x86_64`, `aarch64`, `wasm32`, ...: where the numbers come from.
+    pub target: &'static str,
+    pub workload: String,
+    pub steps: u64,
+    pub trace_events: u64,
+    pub seconds: f64,
+    pub steps_per_second: u64,
+    pub events_per_second: u64,
+    pub trace_hash: String,
+    pub timeline: TimelineBench,
+}
+
+/// How fast the browser's Back and seek are on the same run.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineBench {
+    pub record_seconds: f64,
+    pub keyframes: usize,
+    pub seeks: u32,
+    pub seek_avg_micros: u64,
+    pub back_avg_micros: u64,
+}
+
+/// A fixed pseudo-random walk over `0..len`, so every bench seeks alike.
+pub fn seek_targets(len: usize, count: u32) -> impl Iterator<Item = usize> {
+    let mut position = 0x9e37_79b9_7f4a_7c15_u64;
+    (0..count).map(move |_| {
+        position = position
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        ((position >> 33) % (len.max(1) as u64)) as usize
+    })
+}
+
+fn micros(seconds: f64, count: u32) -> u64 {
+    (seconds * 1e6 / f64::from(count)) as u64
+}
+
+/// Records the run in a timeline, then seeks and steps back through it.
+pub fn bench_timeline(scenario: Arc<Scenario>, now: &mut dyn FnMut() -> f64) -> TimelineBench {
+    let started = now();
+    let mut timeline = Timeline::new(scenario);
+    while timeline.step() {}
+    let record_seconds = now() - started;
+    let started = now();
+    for target in seek_targets(timeline.len(), SEEKS) {
+        timeline.seek(target);
+    }
+    let seek_seconds = now() - started;
+    timeline.seek(timeline.len());
+    let started = now();
+    for _ in 0..SEEKS {
+        timeline.back();
+    }
+    let back_seconds = now() - started;
+    TimelineBench {
+        record_seconds,
+        keyframes: timeline.keyframe_count(),
+        seeks: SEEKS,
+        seek_avg_micros: micros(seek_seconds, SEEKS),
+        back_avg_micros: micros(back_seconds, SEEKS),
+    }
+}
+
+/// Runs the workload of `ticks` ticks; `now` returns seconds from any
+/// fixed origin.
+pub fn run(ticks: u64, now: &mut dyn FnMut() -> f64) -> BenchResult {
+    let scenario = Arc::new(bench_scenario(ticks));
+    let started = now();
+    let world = report::run(scenario.clone(), |_| {});
+    // A clock that does not move (a coarse timer) must not divide by zero.
+    let seconds = (now() - started).max(1e-9);
+    let per_second = |n: u64| (n as f64 / seconds) as u64;
+    BenchResult {
+        target: std::env::consts::ARCH,
+        workload: format!("5 replicas, 1 write/tick for {ticks} ticks, 2% loss, 1% dup"),
+        steps: world.step_count(),
+        trace_events: world.trace_len(),
+        seconds,
+        steps_per_second: per_second(world.step_count()),
+        events_per_second: per_second(world.trace_len()),
+        trace_hash: report::hash_hex(world.trace_hash()),
+        timeline: bench_timeline(scenario, now),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_bench_runs_with_a_fake_clock() {
+        let mut clock = 0.0;
+        let mut now = || {
+            clock += 0.001;
+            clock
+        };
+        let result = run(50, &mut now);
+        assert!(result.steps > 50 && result.trace_events > result.steps);
+        assert!(result.events_per_second > 0);
+        assert_eq!(result.timeline.seeks, SEEKS);
+        assert_eq!(result.trace_hash.len(), 16);
+    }
+
+    #[test]
+    fn seek_targets_stay_in_range() {
+        assert!(seek_targets(10, 100).all(|t| t < 10));
+        assert_eq!(seek_targets(0, 3).collect::<Vec<_>>(), [0, 0, 0]);
+    }
+}
