@@ -71,6 +71,13 @@ enum Command {
         /// Ticks of the fixed workload (one client write per tick).
         #[arg(long, default_value_t = loglab::engine::bench::DEFAULT_TICKS)]
         ticks: u64,
+        /// Instead, record this many steps in a timeline and report its
+        /// memory and seek times.
+        #[arg(long)]
+        history: Option<usize>,
+        /// With --history: no history limits (see what they save).
+        #[arg(long, requires = "history")]
+        unlimited: bool,
     },
 }
 
@@ -101,7 +108,14 @@ pub fn main() -> i32 {
             seeds,
             faults,
         } => sweep(&file, seeds, faults),
-        Command::Bench { ticks } => bench(ticks),
+        Command::Bench {
+            ticks,
+            history,
+            unlimited,
+        } => match history {
+            Some(steps) => bench_history(steps, !unlimited),
+            None => bench(ticks),
+        },
         Command::Table {
             file,
             at,
@@ -315,4 +329,33 @@ fn bench(ticks: u64) -> Result<(), String> {
     let origin = Instant::now();
     let result = loglab::engine::bench::run(ticks, &mut || origin.elapsed().as_secs_f64());
     print_json(&result, true)
+}
+
+#[derive(serde::Serialize)]
+struct HistoryReport {
+    #[serde(flatten)]
+    bench: loglab::engine::bench::HistoryBench,
+    /// The process's peak resident memory (Linux only), everything included.
+    peak_rss_bytes: Option<u64>,
+}
+
+/// VmHWM from /proc/self/status.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn bench_history(steps: usize, limited: bool) -> Result<(), String> {
+    let origin = Instant::now();
+    let bench =
+        loglab::engine::bench::history(steps, limited, &mut || origin.elapsed().as_secs_f64());
+    print_json(
+        &HistoryReport {
+            bench,
+            peak_rss_bytes: peak_rss_bytes(),
+        },
+        true,
+    )
 }

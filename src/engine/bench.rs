@@ -6,11 +6,13 @@
 //! `performance.now()` in the browser). It only measures; nothing the
 //! simulation does depends on it.
 
+use super::input::{Input, TimedInput};
 use super::report;
 use super::scenario::Scenario;
-use super::timeline::Timeline;
+use super::service::Command;
+use super::timeline::{HistoryLimits, HistorySize, Timeline, DEFAULT_KEYFRAME_EVERY};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
 
 /// Ticks of the default workload (one client write per tick).
@@ -22,21 +24,28 @@ const SEEKS: u32 = 200;
 /// The fixed benchmark workload: five replicas, a lossy network and one
 /// write per tick, so every part of the kernel is exercised.
 pub fn bench_scenario(ticks: u64) -> Scenario {
-    let writes: Vec<Value> = (1..=ticks)
-        .map(|tick| {
-            let command = ["+1", "*3", "-2", "set 5"][(tick % 4) as usize];
-            json!({ "tick": tick, "type": "write", "command": command })
-        })
-        .collect();
     let doc = json!({
         "name": "bench",
         "seed": 42,
         "replicas": 5,
         "network": { "latency_ticks": { "min": 1, "max": 6 }, "drop": "1/50", "duplicate": "1/100" },
-        "inputs": writes,
         "run_ticks": ticks + 200,
     });
-    Scenario::from_json(&doc.to_string()).expect("the bench scenario is valid")
+    let mut scenario = Scenario::from_json(&doc.to_string()).expect("the bench scenario is valid");
+    // Built directly: a JSON document of a million writes would take more
+    // memory than the run.
+    let commands: Vec<Command> = ["+1", "*3", "-2", "set 5"]
+        .iter()
+        .map(|c| c.parse().expect("bench commands parse"))
+        .collect();
+    scenario.inputs = (1..=ticks)
+        .map(|tick| TimedInput {
+            tick,
+            input: Input::write(commands[(tick % 4) as usize].clone()),
+        })
+        .collect();
+    scenario.validate().expect("the bench scenario is valid");
+    scenario
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -126,6 +135,73 @@ pub fn run(ticks: u64, now: &mut dyn FnMut() -> f64) -> BenchResult {
     }
 }
 
+/// A long recorded run: what its history holds and how fast seeking is.
+#[derive(Clone, Debug, Serialize)]
+pub struct HistoryBench {
+    pub target: &'static str,
+    /// Steps recorded (the run's length).
+    pub steps: usize,
+    pub keyframe_every: usize,
+    /// Whether the default `HistoryLimits` applied (else: none at all).
+    pub limited: bool,
+    pub record_seconds: f64,
+    /// The estimate, in parts (see `engine::memory`).
+    pub size: HistorySize,
+    pub approx_bytes: usize,
+    pub bytes_per_step: f64,
+    pub bytes_per_keyframe: f64,
+    /// The most steps one seek replays.
+    pub longest_replay: usize,
+    pub seeks: u32,
+    pub seek_avg_ms: f64,
+    pub seek_max_ms: f64,
+    /// What the page would say about the history.
+    pub notice: Option<String>,
+}
+
+/// Records `steps` steps of the bench workload, then seeks to random
+/// positions, timing each seek.
+pub fn history(steps: usize, limited: bool, now: &mut dyn FnMut() -> f64) -> HistoryBench {
+    // The workload takes about 12 steps a tick.
+    let scenario = Arc::new(bench_scenario(steps as u64 / 8 + 100));
+    let limits = if limited {
+        HistoryLimits::default()
+    } else {
+        HistoryLimits {
+            max_steps: usize::MAX,
+            max_keyframes: usize::MAX,
+            max_keyframe_bytes: usize::MAX,
+        }
+    };
+    let started = now();
+    let mut timeline = Timeline::with_limits(scenario, DEFAULT_KEYFRAME_EVERY, limits);
+    while timeline.len() < steps && timeline.step() {}
+    let record_seconds = now() - started;
+    let mut times = Vec::new();
+    for target in seek_targets(timeline.len(), SEEKS) {
+        let started = now();
+        timeline.seek(target);
+        times.push((now() - started) * 1e3);
+    }
+    let size = timeline.size();
+    HistoryBench {
+        target: std::env::consts::ARCH,
+        steps: timeline.len(),
+        keyframe_every: DEFAULT_KEYFRAME_EVERY,
+        limited,
+        record_seconds,
+        approx_bytes: size.total(),
+        bytes_per_step: size.total() as f64 / timeline.len().max(1) as f64,
+        bytes_per_keyframe: size.keyframe_bytes as f64 / size.keyframes.max(1) as f64,
+        size,
+        longest_replay: timeline.longest_replay(),
+        seeks: SEEKS,
+        seek_avg_ms: times.iter().sum::<f64>() / f64::from(SEEKS),
+        seek_max_ms: times.iter().copied().fold(0.0, f64::max),
+        notice: timeline.history_notice(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +218,21 @@ mod tests {
         assert!(result.events_per_second > 0);
         assert_eq!(result.timeline.seeks, SEEKS);
         assert_eq!(result.trace_hash.len(), 16);
+    }
+
+    #[test]
+    fn a_small_history_bench_measures_what_it_recorded() {
+        let mut clock = 0.0;
+        let mut now = || {
+            clock += 0.001;
+            clock
+        };
+        let result = history(3000, true, &mut now);
+        assert_eq!(result.steps, 3000);
+        assert_eq!(result.size.keyframes, 3000 / DEFAULT_KEYFRAME_EVERY + 1);
+        assert!(result.approx_bytes > 0 && result.bytes_per_keyframe > 0.0);
+        assert!(result.seek_max_ms >= result.seek_avg_ms);
+        assert_eq!(result.notice, None);
     }
 
     #[test]

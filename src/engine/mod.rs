@@ -13,6 +13,7 @@ pub mod ids;
 pub mod import;
 pub mod input;
 pub mod log;
+pub mod memory;
 pub mod network;
 pub mod protocol;
 pub mod queue;
@@ -30,7 +31,7 @@ pub use ids::{ClientId, MsgId, NodeId, Offset, Tick};
 pub use input::Input;
 pub use log::{Log, Record};
 pub use scenario::{Scenario, ScenarioError};
-pub use timeline::{Action, Timeline};
+pub use timeline::{Action, HistoryLimits, HistorySize, Timeline};
 pub use trace::{TraceEvent, TraceKind};
 pub use world::World;
 

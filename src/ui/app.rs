@@ -98,7 +98,8 @@ fn choices(bundled: &[Bundled]) -> Vec<Choice> {
 /// user acted near the end. Without an end, primary-backup heartbeats would
 /// keep Step enabled forever.
 fn end_tick(timeline: &Timeline) -> Tick {
-    let last_input = timeline.actions()[..timeline.position()]
+    let last_input = timeline
+        .past_actions()
         .iter()
         .filter_map(|action| match action {
             Action::Input(timed) => Some(timed.tick + AFTER_INPUT_TICKS),
@@ -336,7 +337,7 @@ impl App {
                     <Status tick={world.tick()} step={world.step_count()} />
                     <Controls
                         can_step={can_step(timeline)}
-                        can_back={timeline.position() > 0}
+                        can_back={timeline.position() > timeline.start()}
                         playing={self.player.is_some()}
                         on_step={link.callback(|()| Msg::Step)}
                         on_back={link.callback(|()| Msg::Back)}
@@ -345,6 +346,9 @@ impl App {
                         on_reset={link.callback(|()| Msg::Reset)} />
                     <p class="next note">{ next_note(timeline) }</p>
                     { verdict(world) }
+                    if let Some(notice) = timeline.history_notice() {
+                        <p class="note history-notice" data-testid="history-notice">{ notice }</p>
+                    }
                 </section>
                 <section aria-labelledby="nodes-title">
                     <h2 id="nodes-title" class="visually-hidden">{"Nodes"}</h2>
