@@ -4,6 +4,7 @@
 //! browser app; `ui` is the Yew front end, compiled only for wasm32.
 
 pub mod engine;
+pub mod link;
 pub mod scenarios;
 
 #[cfg(target_arch = "wasm32")]
