@@ -141,8 +141,12 @@ fn load(file: &Path) -> Result<Scenario, String> {
     let skipped = scenario
         .resolve_import(|dump| {
             let path = dir.join(dump);
-            std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            let cannot = |e| format!("cannot read {}: {e}", path.display());
+            // Refuse a huge dump before reading it into memory.
+            let bytes = std::fs::metadata(&path).map_err(cannot)?.len();
+            loglab::engine::import::check_bytes(bytes)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::read_to_string(&path).map_err(cannot)
         })
         .map_err(invalid)?;
     for line in skipped {
