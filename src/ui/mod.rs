@@ -5,6 +5,7 @@
 mod app;
 mod checkers_panel;
 mod controls;
+mod crash;
 mod event_list;
 mod in_flight_list;
 mod location;
@@ -16,8 +17,10 @@ mod view;
 mod write_form;
 
 pub use app::App;
+pub use crash::{install_panic_hook, show_crash_banner, CRASH_BANNER_ID};
 
-/// Renders the app into the document body.
+/// Renders the app into the document body; a panic shows a banner.
 pub fn start() {
+    install_panic_hook();
     yew::Renderer::<App>::new().render();
 }
