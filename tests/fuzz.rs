@@ -197,7 +197,7 @@ fn import_scenario(format: &str, dump: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(cases(1000))]
+    #![proptest_config(cases(512))]
 
     #[test]
     fn scenario_parser_takes_any_text(text in ".{0,300}") {
