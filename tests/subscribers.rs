@@ -214,3 +214,27 @@ fn a_subscriber_behind_retention_rebootstraps_from_the_compacted_log() {
     );
     assert!(report.violations.is_empty());
 }
+
+#[test]
+fn the_world_records_each_subscribers_lag_curve() {
+    let (world, _) = run_with_trace(Arc::new(subscribers_scenario()));
+    let report = RunReport::of(&world);
+    for (index, sub) in report.subscribers.iter().enumerate() {
+        let samples: Vec<(u64, u64)> = world
+            .lag_samples(index)
+            .unwrap()
+            .iter_from(0)
+            .copied()
+            .collect();
+        assert_eq!(samples[0], (0, 0));
+        assert!(samples
+            .windows(2)
+            .all(|w| w[0].0 < w[1].0 && w[0].1 != w[1].1));
+        assert_eq!(samples.last().unwrap().1, sub.lag, "{}", sub.name);
+        assert!(
+            samples.iter().any(|&(_, lag)| lag > 0),
+            "{} lagged",
+            sub.name
+        );
+    }
+}

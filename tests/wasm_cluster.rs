@@ -569,9 +569,10 @@ async fn send_write_points_the_form_at_the_node() {
         to: Some(NodeId(1)),
     });
     assert_draws(&root, expected.world());
+    // The event feed narrates the newest step first (event_list.rs).
     assert_eq!(
-        text(&root, "[data-testid=last-events]"),
-        "c0 writes +7 to r1"
+        text(&root, "[data-testid=last-events] > li:first-child .events"),
+        "c0 sends the command +7 to r1."
     );
 }
 

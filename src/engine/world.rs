@@ -91,6 +91,9 @@ pub struct World {
     groups: Vec<ConsumerGroup>,
     /// Reused by the trace hash so recording an event allocates nothing.
     hash_scratch: Vec<u8>,
+    /// Per subscriber, (step, lag) each time its lag changed: the lag
+    /// curve over the whole run, at O(1) per change and shared by clones.
+    lag_samples: Vec<Chunked<(u64, Offset)>>,
 }
 
 #[derive(Clone, Debug)]
@@ -137,6 +140,7 @@ impl World {
             waiting_reads: Vec::new(),
             groups: Vec::new(),
             hash_scratch: Vec::new(),
+            lag_samples: Vec::new(),
         };
         world.groups = world
             .scenario
@@ -153,6 +157,15 @@ impl World {
             .subscribers
             .iter()
             .map(|_| Subscriber::new(world.scenario.service))
+            .collect();
+        world.lag_samples = world
+            .subscribers
+            .iter()
+            .map(|_| {
+                let mut samples = Chunked::default();
+                samples.push((0, 0));
+                samples
+            })
             .collect();
         world.start_nodes();
         world
@@ -306,6 +319,26 @@ impl World {
         let mut checkers = std::mem::take(&mut self.checkers);
         checkers.observe(self, &self.last_events);
         self.checkers = checkers;
+        self.sample_lags();
+    }
+
+    /// Records each subscriber's lag where it changed in this step.
+    fn sample_lags(&mut self) {
+        for (index, config) in self.scenario.subscribers.iter().enumerate() {
+            let end = self.node(config.source).map_or(0, |n| n.log.end());
+            let lag = self.subscribers[index].lag(end);
+            let samples = &mut self.lag_samples[index];
+            let last = samples.len().checked_sub(1).and_then(|i| samples.get(i));
+            if last.is_none_or(|&(_, before)| before != lag) {
+                samples.push((self.step, lag));
+            }
+        }
+    }
+
+    /// Subscriber `index`'s lag history: (step, lag) at every step where
+    /// it changed, starting with (0, 0).
+    pub fn lag_samples(&self, index: usize) -> Option<&Chunked<(u64, Offset)>> {
+        self.lag_samples.get(index)
     }
 
     fn record(&mut self, kind: TraceKind) {
@@ -997,5 +1030,15 @@ impl World {
             deliver_tick: at,
         });
         self.queue.push(at, Event::Deliver(id));
+    }
+
+    /// Reads from subscribers still waiting for the reader's own write, in
+    /// the order they were asked: (subscriber, client, key, the position
+    /// the subscriber must reach).
+    pub fn waiting_reads(&self) -> impl Iterator<Item = (&str, ClientId, &str, Offset)> + '_ {
+        self.waiting_reads.iter().map(|read| {
+            let name = self.scenario.subscribers[read.subscriber].name.as_str();
+            (name, read.client, read.key.as_str(), read.needed)
+        })
     }
 }

@@ -778,10 +778,10 @@ impl App {
                 <div class="aside">
                 { self.about() }
                 // mid-play; the toolbar's verdict line says when it appears.
-                <CheckersPanel violations={view::violations(world)} />
+                <CheckersPanel violations={view::violations(world)} invariants={view::invariants(world)} on_seek={slot.on_seek.clone()} />
                 <div class="panels">
                     <InFlightList messages={view::messages(world)} />
-                    <EventList events={view::last_events(world)} />
+                    <EventList steps={view::recent_steps(timeline)} />
                 </div>
 
                 { subscribers_panel::panel(&slot) }
