@@ -8,7 +8,7 @@ use loglab::engine::report::{self, RunReport};
 use loglab::engine::service::State;
 use loglab::engine::table::{diff, table_at, Change};
 use loglab::engine::NodeId;
-use loglab::engine::{Scenario, Timeline};
+use loglab::engine::Scenario;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -69,8 +69,15 @@ enum Command {
     /// Measure simulated events per second on a fixed workload.
     Bench {
         /// Ticks of the fixed workload (one client write per tick).
-        #[arg(long, default_value_t = 20_000)]
+        #[arg(long, default_value_t = loglab::engine::bench::DEFAULT_TICKS)]
         ticks: u64,
+        /// Instead, record this many steps in a timeline and report its
+        /// memory and seek times.
+        #[arg(long)]
+        history: Option<usize>,
+        /// With --history: no history limits (see what they save).
+        #[arg(long, requires = "history")]
+        unlimited: bool,
     },
 }
 
@@ -101,7 +108,14 @@ pub fn main() -> i32 {
             seeds,
             faults,
         } => sweep(&file, seeds, faults),
-        Command::Bench { ticks } => bench(ticks),
+        Command::Bench {
+            ticks,
+            history,
+            unlimited,
+        } => match history {
+            Some(steps) => bench_history(steps, !unlimited),
+            None => bench(ticks),
+        },
         Command::Table {
             file,
             at,
@@ -127,8 +141,12 @@ fn load(file: &Path) -> Result<Scenario, String> {
     let skipped = scenario
         .resolve_import(|dump| {
             let path = dir.join(dump);
-            std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            let cannot = |e| format!("cannot read {}: {e}", path.display());
+            // Refuse a huge dump before reading it into memory.
+            let bytes = std::fs::metadata(&path).map_err(cannot)?.len();
+            loglab::engine::import::check_bytes(bytes)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::read_to_string(&path).map_err(cannot)
         })
         .map_err(invalid)?;
     for line in skipped {
@@ -311,96 +329,36 @@ fn sweep(file: &Path, seeds: Range<u64>, faults: bool) -> Result<(), String> {
     print_json(&summary, true)
 }
 
-#[derive(serde::Serialize)]
-struct BenchResult {
-    workload: String,
-    steps: u64,
-    trace_events: u64,
-    seconds: f64,
-    steps_per_second: u64,
-    events_per_second: u64,
-    trace_hash: String,
-    timeline: TimelineBench,
-}
-
-/// How fast the browser's Back and seek are on the same run.
-#[derive(serde::Serialize)]
-struct TimelineBench {
-    record_seconds: f64,
-    keyframes: usize,
-    seeks: u32,
-    seek_avg_micros: u64,
-    back_avg_micros: u64,
-}
-
-fn bench_timeline(scenario: Arc<Scenario>) -> TimelineBench {
-    let started = Instant::now();
-    let mut timeline = Timeline::new(scenario);
-    while timeline.step() {}
-    let record_seconds = started.elapsed().as_secs_f64();
-    let len = timeline.len() as u64;
-    let seeks = 200u32;
-    // A fixed pseudo-random walk over the run, so every bench seeks alike.
-    let mut position = 0x9e37_79b9_7f4a_7c15_u64;
-    let started = Instant::now();
-    for _ in 0..seeks {
-        position = position
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1);
-        timeline.seek(((position >> 33) % len) as usize);
-    }
-    let seek_avg_micros = started.elapsed().as_micros() as u64 / u64::from(seeks);
-    timeline.seek(timeline.len());
-    let started = Instant::now();
-    for _ in 0..seeks {
-        timeline.back();
-    }
-    let back_avg_micros = started.elapsed().as_micros() as u64 / u64::from(seeks);
-    TimelineBench {
-        record_seconds,
-        keyframes: timeline.keyframe_count(),
-        seeks,
-        seek_avg_micros,
-        back_avg_micros,
-    }
-}
-
-/// The fixed benchmark workload: five replicas, a lossy network and one
-/// write per tick, so every part of the kernel is exercised.
-pub fn bench_scenario(ticks: u64) -> Scenario {
-    let writes: Vec<serde_json::Value> = (1..=ticks)
-        .map(|tick| {
-            let command = ["+1", "*3", "-2", "set 5"][(tick % 4) as usize];
-            serde_json::json!({ "tick": tick, "type": "write", "command": command })
-        })
-        .collect();
-    let doc = serde_json::json!({
-        "name": "bench",
-        "seed": 42,
-        "replicas": 5,
-        "network": { "latency_ticks": { "min": 1, "max": 6 }, "drop": "1/50", "duplicate": "1/100" },
-        "inputs": writes,
-        "run_ticks": ticks + 200,
-    });
-    Scenario::from_json(&doc.to_string()).expect("the bench scenario is valid")
-}
-
 fn bench(ticks: u64) -> Result<(), String> {
-    let scenario = Arc::new(bench_scenario(ticks));
-    let started = Instant::now();
-    let world = report::run(scenario.clone(), |_| {});
-    let seconds = started.elapsed().as_secs_f64();
-    let per_second = |n: u64| (n as f64 / seconds) as u64;
+    let origin = Instant::now();
+    let result = loglab::engine::bench::run(ticks, &mut || origin.elapsed().as_secs_f64());
+    print_json(&result, true)
+}
+
+#[derive(serde::Serialize)]
+struct HistoryReport {
+    #[serde(flatten)]
+    bench: loglab::engine::bench::HistoryBench,
+    /// The process's peak resident memory (Linux only), everything included.
+    peak_rss_bytes: Option<u64>,
+}
+
+/// VmHWM from /proc/self/status.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn bench_history(steps: usize, limited: bool) -> Result<(), String> {
+    let origin = Instant::now();
+    let bench =
+        loglab::engine::bench::history(steps, limited, &mut || origin.elapsed().as_secs_f64());
     print_json(
-        &BenchResult {
-            workload: format!("5 replicas, 1 write/tick for {ticks} ticks, 2% loss, 1% dup"),
-            steps: world.step_count(),
-            trace_events: world.trace_len(),
-            seconds,
-            steps_per_second: per_second(world.step_count()),
-            events_per_second: per_second(world.trace_len()),
-            trace_hash: report::hash_hex(world.trace_hash()),
-            timeline: bench_timeline(scenario),
+        &HistoryReport {
+            bench,
+            peak_rss_bytes: peak_rss_bytes(),
         },
         true,
     )

@@ -186,6 +186,16 @@ const BROKEN: &[(&str, &str, &[&str])] = &[
         &["inputs[0]", "unknown variant `explode`"],
     ),
     (
+        "ten-replicas.json",
+        r#"{"seed":1,"replicas":10,"run_ticks":10}"#,
+        &["replicas", "between 1 and 9, got 10"],
+    ),
+    (
+        "endless-run.json",
+        r#"{"seed":1,"replicas":3,"run_ticks":10000001}"#,
+        &["run_ticks", "between 1 and 10000000, got 10000001"],
+    ),
+    (
         "bad-protocol.json",
         r#"{"seed":1,"replicas":3,"run_ticks":10,"protocol":"paxos"}"#,
         &["protocol", "unknown variant `paxos`"],
@@ -319,4 +329,60 @@ fn real_change_logs_import_with_invalid_lines_named_and_skipped() {
 
 fn json_value(text: &str) -> Value {
     serde_json::from_str(text).unwrap()
+}
+
+#[test]
+fn more_than_sixteen_subscribers_are_refused() {
+    let subscribers: Vec<Value> = (0..17)
+        .map(|i| serde_json::json!({ "name": format!("s{i}"), "kind": "cache" }))
+        .collect();
+    let doc = serde_json::json!({
+        "seed": 1, "replicas": 2, "service": "key-value", "run_ticks": 10,
+        "subscribers": subscribers,
+    });
+    let path = temp_file("seventeen-subscribers.json", &doc.to_string());
+    let out = loglab(&["run", path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("subscribers: at most 16 subscribers are allowed, got 17"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn imported_dumps_past_the_size_limits_are_refused_naming_the_limit() {
+    let scenario = |name: &str, dump: &str| {
+        let doc = serde_json::json!({
+            "seed": 1, "replicas": 2, "service": "key-value", "run_ticks": 10,
+            "import": { "format": "kcat", "file": dump },
+        });
+        temp_file(name, &doc.to_string())
+    };
+    let line = r#"{"topic":"t","partition":0,"offset":0,"key":"k","payload":1}"#;
+    let cases = [
+        (
+            "too-many-lines",
+            "\n".repeat(100_001),
+            "the dump has 100001 lines; imports are limited to 100000 lines",
+        ),
+        (
+            "too-many-bytes",
+            format!("{line}{}", " ".repeat(8 << 20)),
+            "bytes; imports are limited to 8388608 bytes (8 MiB)",
+        ),
+    ];
+    for (name, dump, expected) in cases {
+        temp_file(&format!("{name}.jsonl"), &dump);
+        let path = scenario(&format!("{name}.json"), &format!("{name}.jsonl"));
+        let out = loglab(&["run", path.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains("import.file"), "{name}: {stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{name}.jsonl")),
+            "{name}: {stderr}"
+        );
+    }
 }

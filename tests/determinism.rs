@@ -117,7 +117,7 @@ proptest! {
                 Op::Write(n) => timeline.input(Input::write(format!("+{}", n.unsigned_abs()).parse().unwrap())),
             }
             let mut straight = World::new(sc.clone());
-            for action in &timeline.actions()[..timeline.position()] {
+            for action in timeline.past_actions() {
                 match action {
                     loglab::engine::Action::Step => { straight.step(); }
                     loglab::engine::Action::Input(timed) => straight.apply_input(&timed.input),

@@ -261,3 +261,53 @@ fn every_planted_bug_is_caught_by_some_seed() {
         assert!(caught, "{name}: no seed caught it");
     }
 }
+
+/// Bundled scenarios that plant a bug on purpose (as in tests/cli.rs).
+const PLANTED_BUGS: &[&str] = &[
+    "failover-async",
+    "nondeterminism-active-active",
+    "order-matters",
+    "read-your-writes-stale",
+    "split-brain-unfenced",
+];
+
+/// The CI slice of `scripts/bench`'s 10,000-seed sweeps: every bundled
+/// scenario without a planted bug, under 300 seeds of random faults each,
+/// breaks no invariant. (Convergence is not asked of these: a scenario may
+/// end while its subscribers are still behind.)
+#[test]
+fn bundled_safe_scenarios_never_violate_under_300_faulted_seeds() {
+    let safe: Vec<&str> = loglab::scenarios::BUNDLED
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !PLANTED_BUGS.contains(name))
+        .collect();
+    assert!(safe.len() >= 10, "only {} safe scenarios", safe.len());
+    // One thread per scenario: this is the longest test.
+    let results: Vec<(&str, Vec<u64>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = safe
+            .iter()
+            .map(|&name| {
+                scope.spawn(move || {
+                    let base = loglab::scenarios::load(name).unwrap();
+                    let violating = (0..300)
+                        .filter(|&seed| {
+                            !report::run(Arc::new(with_random_faults(&base, seed)), |_| {})
+                                .violations()
+                                .is_empty()
+                        })
+                        .collect();
+                    (name, violating)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    for (name, violating) in results {
+        assert!(
+            violating.is_empty(),
+            "{name}: seeds {violating:?} violate; replay one with \
+             `loglab run scenarios/{name}.json --seed N --faults`"
+        );
+    }
+}

@@ -416,3 +416,40 @@ async fn isolate_promote_and_heal_are_recorded_inputs() {
     }
     assert_shows(&root, engine_for("arithmetic-primary-backup").world());
 }
+
+/// The banner a panic shows (the hook calls this): a recoverable page with
+/// the message as text, a link to copy and a reload button, whose clicks
+/// need no wasm. Reload is not clicked: it would reload the test page.
+#[wasm_bindgen_test]
+async fn a_panic_shows_a_banner_with_a_link_to_report_and_reload() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let message = "panicked at src/engine/world.rs:1:1:\n<b>not markup</b>";
+    assert_eq!(loglab::ui::show_crash_banner(message), Some(()));
+    // A second panic does not stack a second banner.
+    assert_eq!(loglab::ui::show_crash_banner("again"), Some(()));
+    let banners = document
+        .query_selector_all(&format!("#{}", loglab::ui::CRASH_BANNER_ID))
+        .unwrap();
+    assert_eq!(banners.length(), 1);
+    let banner: Element = banners.item(0).unwrap().dyn_into().unwrap();
+    assert_eq!(banner.get_attribute("role").as_deref(), Some("alert"));
+    assert_eq!(text(&banner, "h2"), "Loglab stopped: an internal error");
+    // The message is text, not markup.
+    assert_eq!(text(&banner, "pre"), message.trim());
+    assert!(find(&banner, "pre b").is_none());
+    let link: HtmlInputElement = find(&banner, "input").unwrap().dyn_into().unwrap();
+    let href = web_sys::window().unwrap().location().href().unwrap();
+    assert_eq!(link.value(), href);
+    assert!(link.read_only());
+    button(&banner, "Reload");
+    button(&banner, "Copy link to report").click();
+    assert_eq!(
+        (
+            link.selection_start().unwrap(),
+            link.selection_end().unwrap()
+        ),
+        (Some(0), Some(href.encode_utf16().count() as u32)),
+        "Copy selects the whole link"
+    );
+    banner.remove();
+}

@@ -52,6 +52,33 @@ pub struct Imported {
     pub skipped: Vec<LineError>,
 }
 
+/// Largest dump an import reads, in bytes (8 MiB) ...
+pub const MAX_IMPORT_BYTES: usize = 8 << 20;
+/// ... and in lines.
+pub const MAX_IMPORT_LINES: usize = 100_000;
+
+/// Refuses a dump past the limits, naming the limit.
+pub fn check_size(text: &str) -> Result<(), String> {
+    check_bytes(text.len() as u64)?;
+    let lines = text.lines().count();
+    if lines > MAX_IMPORT_LINES {
+        return Err(format!(
+            "the dump has {lines} lines; imports are limited to {MAX_IMPORT_LINES} lines"
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a dump of `bytes` bytes past the limit, before reading it.
+pub fn check_bytes(bytes: u64) -> Result<(), String> {
+    if bytes > MAX_IMPORT_BYTES as u64 {
+        return Err(format!(
+            "the dump is {bytes} bytes; imports are limited to {MAX_IMPORT_BYTES} bytes (8 MiB)"
+        ));
+    }
+    Ok(())
+}
+
 pub fn parse(format: Format, text: &str, on_invalid: OnInvalid) -> Result<Imported, LineError> {
     let mut imported = Imported::default();
     // kcat: offsets must grow within each (topic, partition).
@@ -295,6 +322,19 @@ not json
         );
         assert_eq!(imported.skipped.len(), 1);
         assert_eq!(imported.skipped[0].line, 6);
+    }
+
+    #[test]
+    fn dumps_past_the_limits_are_refused_naming_the_limit() {
+        assert_eq!(check_size("{}\n{}\n"), Ok(()));
+        let lines = "{}\n".repeat(MAX_IMPORT_LINES + 1);
+        assert!(check_size(&lines)
+            .unwrap_err()
+            .contains("limited to 100000 lines"));
+        let bytes = " ".repeat(MAX_IMPORT_BYTES + 1);
+        assert!(check_size(&bytes)
+            .unwrap_err()
+            .contains("limited to 8388608 bytes"));
     }
 
     #[cfg(not(target_arch = "wasm32"))]

@@ -100,6 +100,17 @@ impl Log {
         self.records.is_empty()
     }
 
+    /// Bytes a clone of this log owns (its chunk pointers); the records
+    /// themselves are shared. See `engine::memory`.
+    pub fn pointer_bytes(&self) -> usize {
+        self.records.pointer_bytes()
+    }
+
+    /// Bytes of the record storage this log reads, shared with its clones.
+    pub fn storage_bytes(&self) -> usize {
+        self.records.storage_bytes()
+    }
+
     /// Offsets below the commit mark are committed.
     pub fn commit_offset(&self) -> Offset {
         self.commit

@@ -4,6 +4,7 @@
 //! hash-ordered collection, and nothing here knows about the browser: the
 //! same scenario and inputs give the same trace natively and in wasm.
 
+pub mod bench;
 pub mod check;
 pub mod chunked;
 pub mod consumer_group;
@@ -13,6 +14,7 @@ pub mod ids;
 pub mod import;
 pub mod input;
 pub mod log;
+pub mod memory;
 pub mod network;
 pub mod permalink;
 pub mod protocol;
@@ -32,7 +34,7 @@ pub use ids::{ClientId, MsgId, NodeId, Offset, Tick};
 pub use input::Input;
 pub use log::{Log, Record};
 pub use scenario::{Scenario, ScenarioError};
-pub use timeline::{Action, Timeline};
+pub use timeline::{Action, HistoryLimits, HistorySize, Timeline};
 pub use trace::{TraceEvent, TraceKind};
 pub use world::World;
 

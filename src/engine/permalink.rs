@@ -242,13 +242,15 @@ impl Link {
 }
 
 /// Every input recorded in `timeline`, with the position it was made at.
+/// (A run so long that its oldest history was forgotten keeps only the
+/// inputs after `timeline.start()`.)
 pub fn recorded_inputs(timeline: &Timeline) -> Vec<(usize, Input)> {
     timeline
         .actions()
         .iter()
         .enumerate()
-        .filter_map(|(position, action)| match action {
-            Action::Input(TimedInput { input, .. }) => Some((position, input.clone())),
+        .filter_map(|(index, action)| match action {
+            Action::Input(timed) => Some((timeline.start() + index, timed.input.clone())),
             Action::Step => None,
         })
         .collect()

@@ -16,6 +16,7 @@ use std::fmt;
 
 pub const MAX_REPLICAS: u8 = 9;
 pub const MAX_RUN_TICKS: Tick = 10_000_000;
+pub const MAX_SUBSCRIBERS: usize = 16;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -142,6 +143,8 @@ impl Scenario {
             return Err(invalid("import.every_ticks", "must be at least 1"));
         }
         let text = read(&spec.file).map_err(|e| invalid("import.file", e))?;
+        import::check_size(&text)
+            .map_err(|e| invalid("import.file", format!("{}: {e}", spec.file)))?;
         let imported = import::parse(spec.format, &text, spec.invalid_lines)
             .map_err(|e| invalid("import.file", format!("{}: {e}", spec.file)))?;
         for (i, (_, command)) in imported.commands.into_iter().enumerate() {
@@ -221,6 +224,15 @@ impl Scenario {
         }
         if self.retention_records == Some(0) {
             return Err(invalid("retention_records", "must be at least 1"));
+        }
+        if self.subscribers.len() > MAX_SUBSCRIBERS {
+            return Err(invalid(
+                "subscribers",
+                format!(
+                    "at most {MAX_SUBSCRIBERS} subscribers are allowed, got {}",
+                    self.subscribers.len()
+                ),
+            ));
         }
         let mut names = std::collections::BTreeSet::new();
         for (i, sub) in self.subscribers.iter().enumerate() {

@@ -4,8 +4,15 @@
 //! to an earlier position by cloning the nearest keyframe at or before it
 //! and replaying; stepping forward from there redoes the recorded actions,
 //! and a new input there forks the run (the recorded future is dropped).
+//!
+//! History is bounded ([`HistoryLimits`]): past a number of keyframes (or
+//! their estimated bytes) the older half of them is thinned, so seeking far
+//! back replays more steps; past a number of actions the oldest are
+//! forgotten, and Back stops at the earliest position kept. Either way
+//! [`Timeline::history_notice`] says so in a sentence the page can show.
 
 use super::input::{Input, TimedInput};
+use super::memory;
 use super::scenario::Scenario;
 use super::trace::TraceEvent;
 use super::world::World;
@@ -19,17 +26,94 @@ pub enum Action {
     /// Run the next scheduled event.
     Step,
     /// Carry out an input now (a user's click), at the tick it was made.
-    Input(TimedInput),
+    /// Boxed: nearly every action is a `Step`, which then takes one word.
+    Input(Box<TimedInput>),
 }
 
 pub const DEFAULT_KEYFRAME_EVERY: usize = 64;
 
+/// Fewest keyframes byte-based thinning leaves.
+const MIN_KEYFRAMES: usize = 8;
+
+/// How much history a timeline keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HistoryLimits {
+    /// Most recorded actions; beyond, the oldest are forgotten.
+    pub max_steps: usize,
+    /// Most keyframes; beyond, the older half of them is thinned.
+    pub max_keyframes: usize,
+    /// Most estimated keyframe bytes; beyond, the older half is thinned
+    /// (down to a few keyframes, whatever their size).
+    pub max_keyframe_bytes: usize,
+}
+
+impl Default for HistoryLimits {
+    /// About 150 MB at most for the benchmark's five replicas: 4M actions
+    /// (one word each) and 4096 keyframes of ~20 KB, under 96 MB.
+    fn default() -> Self {
+        HistoryLimits {
+            max_steps: 4_000_000,
+            max_keyframes: 4096,
+            max_keyframe_bytes: 96 << 20,
+        }
+    }
+}
+
+/// What a timeline holds, estimated (see `engine::memory`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct HistorySize {
+    /// Recorded actions (steps kept).
+    pub steps: usize,
+    pub keyframes: usize,
+    /// The action list, inputs included.
+    pub action_bytes: usize,
+    /// What the keyframes' world clones own.
+    pub keyframe_bytes: usize,
+    /// Log records shared by the keyframes and the current world.
+    pub shared_bytes: usize,
+}
+
+impl HistorySize {
+    pub fn total(&self) -> usize {
+        self.action_bytes + self.keyframe_bytes + self.shared_bytes
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Keyframe {
+    position: usize,
+    world: World,
+    /// `memory::world_bytes(&world)`, taken once.
+    bytes: usize,
+}
+
+impl Keyframe {
+    fn of(world: &World) -> Keyframe {
+        Keyframe {
+            position: world.step_count() as usize,
+            bytes: memory::world_bytes(world),
+            world: world.clone(),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Timeline {
+    /// `actions[i]` leads from position `start + i` to `start + i + 1`.
     actions: Vec<Action>,
-    /// `keyframes[k]` is the world at position `k * every`.
-    keyframes: Vec<World>,
+    /// The earliest position kept: 0 until old actions are forgotten.
+    start: usize,
+    /// By position; the first is at `start`. Dense (every `every` steps)
+    /// except where thinned.
+    keyframes: Vec<Keyframe>,
+    keyframe_bytes: usize,
     every: usize,
+    limits: HistoryLimits,
+    /// Spacing of the keyframes older than the recent, dense ones: `every`
+    /// until the limits are reached, then doubled as often as needed.
+    old_stride: usize,
+    /// Keyframes before this position were thinned.
+    thinned_before: usize,
     world: World,
 }
 
@@ -39,11 +123,25 @@ impl Timeline {
     }
 
     pub fn with_keyframe_every(scenario: Arc<Scenario>, every: usize) -> Timeline {
+        Self::with_limits(scenario, every, HistoryLimits::default())
+    }
+
+    pub fn with_limits(scenario: Arc<Scenario>, every: usize, limits: HistoryLimits) -> Timeline {
         let world = World::new(scenario);
+        let first = Keyframe::of(&world);
         Timeline {
             actions: Vec::new(),
-            keyframes: vec![world.clone()],
+            start: 0,
+            keyframe_bytes: first.bytes,
+            keyframes: vec![first],
             every: every.max(1),
+            limits: HistoryLimits {
+                max_steps: limits.max_steps.max(1),
+                max_keyframes: limits.max_keyframes.max(2),
+                ..limits
+            },
+            old_stride: every.max(1),
+            thinned_before: 0,
             world,
         }
     }
@@ -56,22 +154,38 @@ impl Timeline {
         self.world.scenario()
     }
 
+    pub fn limits(&self) -> HistoryLimits {
+        self.limits
+    }
+
     /// How many actions the current world has taken.
     pub fn position(&self) -> usize {
         self.world.step_count() as usize
     }
 
-    /// How many actions are recorded (the end of the redo range).
+    /// The earliest position Back and seeking can reach: 0 unless the
+    /// oldest actions were forgotten.
+    pub fn start(&self) -> usize {
+        self.start
+    }
+
+    /// The end of the recorded range: the position after the last action.
     pub fn len(&self) -> usize {
-        self.actions.len()
+        self.start + self.actions.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.actions.is_empty()
     }
 
+    /// The actions kept, from position `start()` on.
     pub fn actions(&self) -> &[Action] {
         &self.actions
+    }
+
+    /// The kept actions that led to the current world.
+    pub fn past_actions(&self) -> &[Action] {
+        &self.actions[..self.position() - self.start]
     }
 
     pub fn keyframe_count(&self) -> usize {
@@ -82,24 +196,21 @@ impl Timeline {
     /// positions: enough for charts over the whole run (a lag curve, say)
     /// without keeping a copy of the world per step.
     pub fn keyframes(&self) -> impl Iterator<Item = (usize, &World)> + '_ {
-        self.keyframes
-            .iter()
-            .enumerate()
-            .map(|(k, world)| (k * self.every, world))
+        self.keyframes.iter().map(|k| (k.position, &k.world))
     }
 
     /// The trace events of the actions taken after position `from` up to
     /// position `to` (both clamped to the recorded range), replayed on a
     /// copy of the nearest keyframe: the current world is not touched.
     pub fn events_between(&self, from: usize, to: usize) -> Vec<TraceEvent> {
-        let to = to.min(self.actions.len());
-        let from = from.min(to);
-        let keyframe = (from / self.every).min(self.keyframes.len() - 1);
-        let mut world = self.keyframes[keyframe].clone();
+        let to = to.clamp(self.start, self.len());
+        let from = from.clamp(self.start, to);
+        let nearest = self.keyframes.partition_point(|k| k.position <= from) - 1;
+        let mut world = self.keyframes[nearest].world.clone();
         let mut events = Vec::new();
         while (world.step_count() as usize) < to {
             let position = world.step_count() as usize;
-            match &self.actions[position] {
+            match &self.actions[position - self.start] {
                 Action::Step => {
                     world.step();
                 }
@@ -116,7 +227,7 @@ impl Timeline {
     /// the next event. False when there is nothing to do.
     pub fn step(&mut self) -> bool {
         let position = self.position();
-        if let Some(action) = self.actions.get(position).cloned() {
+        if let Some(action) = self.actions.get(position - self.start).cloned() {
             self.perform(&action);
             return true;
         }
@@ -124,28 +235,34 @@ impl Timeline {
             return false;
         }
         self.actions.push(Action::Step);
-        self.keep_keyframe();
+        self.recorded();
         true
     }
 
     /// Carries out an input now. Any recorded future is dropped (a fork).
     pub fn input(&mut self, input: Input) {
         let position = self.position();
-        self.actions.truncate(position);
-        self.keyframes.truncate(position / self.every + 1);
-        let action = Action::Input(TimedInput {
+        self.actions.truncate(position - self.start);
+        let keep = self.keyframes.partition_point(|k| k.position <= position);
+        self.keyframe_bytes -= self.keyframes[keep..]
+            .iter()
+            .map(|k| k.bytes)
+            .sum::<usize>();
+        self.keyframes.truncate(keep);
+        self.thinned_before = self.thinned_before.min(position);
+        let action = Action::Input(Box::new(TimedInput {
             tick: self.world.tick(),
             input,
-        });
+        }));
         self.perform(&action);
         self.actions.push(action);
-        self.keep_keyframe();
+        self.recorded();
     }
 
     /// One step back. False at the start.
     pub fn back(&mut self) -> bool {
         let position = self.position();
-        if position == 0 {
+        if position == self.start {
             return false;
         }
         self.seek(position - 1);
@@ -154,15 +271,15 @@ impl Timeline {
 
     /// Goes to `target` (clamped to the recorded range).
     pub fn seek(&mut self, target: usize) {
-        let target = target.min(self.actions.len());
+        let target = target.clamp(self.start, self.len());
         let position = self.position();
-        let keyframe = (target / self.every).min(self.keyframes.len() - 1);
+        let nearest = &self.keyframes[self.keyframes.partition_point(|k| k.position <= target) - 1];
         // Replaying forward from here is cheaper than from the keyframe.
-        if target < position || keyframe * self.every > position {
-            self.world = self.keyframes[keyframe].clone();
+        if target < position || nearest.position > position {
+            self.world = nearest.world.clone();
         }
         while self.position() < target {
-            let action = self.actions[self.position()].clone();
+            let action = self.actions[self.position() - self.start].clone();
             self.perform(&action);
         }
     }
@@ -186,8 +303,394 @@ impl Timeline {
 
     fn keep_keyframe(&mut self) {
         let position = self.position();
-        if position % self.every == 0 && self.keyframes.len() == position / self.every {
-            self.keyframes.push(self.world.clone());
+        let last = self.keyframes.last().map_or(0, |k| k.position);
+        if position % self.every == 0 && position > last {
+            let keyframe = Keyframe::of(&self.world);
+            self.keyframe_bytes += keyframe.bytes;
+            self.keyframes.push(keyframe);
+            if self.over_limits() {
+                self.thin();
+            }
+        }
+    }
+
+    fn over_limits(&self) -> bool {
+        self.keyframes.len() > self.limits.max_keyframes
+            || (self.keyframe_bytes > self.limits.max_keyframe_bytes
+                && self.keyframes.len() > MIN_KEYFRAMES)
+    }
+
+    /// A new action was recorded at the end: keep a keyframe if one is
+    /// due, then hold the history within its limits.
+    fn recorded(&mut self) {
+        self.keep_keyframe();
+        if self.actions.len() > self.limits.max_steps {
+            self.forget();
+        }
+    }
+
+    /// Brings the keyframes within the limits. The newest quarter (by
+    /// count and by bytes) stays dense, for Back; older ones are kept only
+    /// at multiples of `old_stride`, doubled until they fit, so seeking
+    /// into old history replays at most `old_stride` steps. The first
+    /// keyframe always stays.
+    fn thin(&mut self) {
+        // The first index of the dense, recent window.
+        let mut dense = self.keyframes.len();
+        let mut dense_bytes = 0;
+        while dense > 1
+            && self.keyframes.len() - dense < self.limits.max_keyframes / 4
+            && dense_bytes + self.keyframes[dense - 1].bytes <= self.limits.max_keyframe_bytes / 4
+        {
+            dense -= 1;
+            dense_bytes += self.keyframes[dense].bytes;
+        }
+        if dense <= 1 {
+            return; // Nothing old to thin: the limits are too tight to hold.
+        }
+        let dense_from = self
+            .keyframes
+            .get(dense)
+            .map_or(self.position(), |k| k.position);
+        self.thinned_before = self.thinned_before.max(dense_from);
+        let mut first_pass = true;
+        while self.over_limits() {
+            if !first_pass {
+                self.old_stride *= 2;
+            }
+            first_pass = false;
+            let stride = self.old_stride;
+            let (mut index, mut freed, mut kept_old) = (0, 0, 0);
+            self.keyframes.retain(|k| {
+                let keep = index == 0 || index >= dense || k.position % stride == 0;
+                if !keep {
+                    freed += k.bytes;
+                } else if index < dense {
+                    kept_old += 1;
+                }
+                index += 1;
+                keep
+            });
+            dense = kept_old;
+            self.keyframe_bytes -= freed;
+            if kept_old <= 1 {
+                return;
+            }
+        }
+    }
+
+    /// Forgets the oldest actions, an eighth more than needed so this runs
+    /// rarely, up to a keyframe (the new start).
+    fn forget(&mut self) {
+        let end = self.len();
+        let cut = end - self.limits.max_steps + self.limits.max_steps / 8;
+        let first = self
+            .keyframes
+            .partition_point(|k| k.position < cut)
+            .min(self.keyframes.len() - 1);
+        let new_start = self.keyframes[first].position;
+        if new_start <= self.start {
+            return;
+        }
+        self.actions.drain(..new_start - self.start);
+        self.keyframe_bytes -= self.keyframes[..first]
+            .iter()
+            .map(|k| k.bytes)
+            .sum::<usize>();
+        self.keyframes.drain(..first);
+        self.start = new_start;
+    }
+
+    /// The longest stretch of recorded steps without a keyframe: the most
+    /// a seek replays.
+    pub fn longest_replay(&self) -> usize {
+        let ends = self
+            .keyframes
+            .iter()
+            .map(|k| k.position)
+            .chain([self.len()]);
+        ends.clone()
+            .zip(ends.skip(1))
+            .map(|(a, b)| b - a)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// What the history holds, estimated.
+    pub fn size(&self) -> HistorySize {
+        let inputs = self
+            .actions
+            .iter()
+            .filter(|a| matches!(a, Action::Input(_)))
+            .count();
+        HistorySize {
+            steps: self.actions.len(),
+            keyframes: self.keyframes.len(),
+            action_bytes: self.actions.capacity() * std::mem::size_of::<Action>()
+                + inputs * std::mem::size_of::<TimedInput>(),
+            keyframe_bytes: self.keyframe_bytes,
+            // The current world may sit anywhere; the newest keyframe
+            // reads (nearly) all the records.
+            shared_bytes: self
+                .keyframes
+                .last()
+                .map_or(0, |k| memory::shared_bytes(&k.world))
+                .max(memory::shared_bytes(&self.world)),
+        }
+    }
+
+    /// Estimated bytes of the whole history (see [`HistorySize`]).
+    pub fn approx_bytes(&self) -> usize {
+        self.size().total()
+    }
+
+    /// A sentence for the page when the history limits have changed what
+    /// Back and seeking can do; `None` while the whole run is kept.
+    pub fn history_notice(&self) -> Option<String> {
+        let forgotten = (self.start > 0).then(|| {
+            format!(
+                "This run is longer than the {} steps of history kept: steps before {} \
+                 were forgotten, so Back and Reset stop there.",
+                self.limits.max_steps, self.start
+            )
+        });
+        let thinned = (self.thinned_before > self.start).then(|| {
+            format!(
+                "To keep its memory bounded ({} snapshots, about {} MB), the history \
+                 keeps fewer snapshots before step {}: going back there replays up to {} \
+                 steps, so it can be slower.",
+                self.limits.max_keyframes,
+                self.limits.max_keyframe_bytes >> 20,
+                self.thinned_before,
+                self.longest_replay()
+            )
+        });
+        match (forgotten, thinned) {
+            (None, None) => None,
+            (Some(a), Some(b)) => Some(format!("{a} {b}")),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::scenarios_for_tests::arithmetic;
+
+    /// A long busy run: the benchmark workload.
+    fn busy() -> Arc<Scenario> {
+        Arc::new(crate::engine::bench::bench_scenario(300))
+    }
+
+    fn limits(max_steps: usize, max_keyframes: usize) -> HistoryLimits {
+        HistoryLimits {
+            max_steps,
+            max_keyframes,
+            max_keyframe_bytes: usize::MAX,
+        }
+    }
+
+    fn fresh_at(scenario: &Arc<Scenario>, actions: &[Action]) -> World {
+        let mut world = World::new(scenario.clone());
+        for action in actions {
+            match action {
+                Action::Step => {
+                    world.step();
+                }
+                Action::Input(timed) => world.apply_input(&timed.input),
+            }
+        }
+        world
+    }
+
+    #[test]
+    fn an_action_is_one_word() {
+        assert_eq!(std::mem::size_of::<Action>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn a_short_run_keeps_everything_and_says_nothing() {
+        let mut timeline = Timeline::new(arithmetic());
+        while timeline.step() {}
+        assert_eq!(timeline.start(), 0);
+        assert_eq!(timeline.history_notice(), None);
+        assert!(timeline.approx_bytes() > 0);
+    }
+
+    #[test]
+    fn too_many_keyframes_thins_the_old_ones_and_seeking_still_lands_right() {
+        let scenario = busy();
+        let mut timeline = Timeline::with_limits(scenario.clone(), 4, limits(usize::MAX, 16));
+        let mut all = Vec::new();
+        for _ in 0..2000 {
+            assert!(timeline.step());
+        }
+        all.extend_from_slice(timeline.actions());
+        assert!(timeline.keyframe_count() <= 16);
+        assert_eq!(timeline.start(), 0, "no action is forgotten");
+        // The recent history stays dense, the old one is sparse.
+        let positions: Vec<usize> = timeline.keyframes.iter().map(|k| k.position).collect();
+        assert_eq!(positions[0], 0);
+        assert_eq!(positions[positions.len() - 1], 2000);
+        assert_eq!(
+            positions[positions.len() - 1] - positions[positions.len() - 2],
+            4
+        );
+        assert!(timeline.longest_replay() > 4);
+        let notice = timeline.history_notice().expect("a notice");
+        assert!(notice.contains("16 snapshots"), "{notice}");
+        assert!(notice.contains("replays up to"), "{notice}");
+        for target in [0, 1, 333, 999, 1500, 1999, 2000] {
+            timeline.seek(target);
+            assert_eq!(timeline.position(), target);
+            let straight = fresh_at(&scenario, &all[..target]);
+            assert_eq!(timeline.world().trace_hash(), straight.trace_hash());
+        }
+    }
+
+    #[test]
+    fn too_many_steps_forgets_the_oldest_and_back_stops_there() {
+        let scenario = busy();
+        let mut timeline = Timeline::with_limits(scenario.clone(), 8, limits(400, 1000));
+        let mut all = Vec::new();
+        for _ in 0..1000 {
+            assert!(timeline.step());
+            all.push(Action::Step);
+        }
+        assert!(
+            timeline.actions().len() <= 400,
+            "{}",
+            timeline.actions().len()
+        );
+        assert!(timeline.start() > 0);
+        assert_eq!(timeline.len(), 1000);
+        assert_eq!(timeline.start() % 8, 0, "the start is a keyframe");
+        timeline.seek(0);
+        assert_eq!(timeline.position(), timeline.start());
+        assert!(!timeline.back());
+        let straight = fresh_at(&scenario, &all[..timeline.start()]);
+        assert_eq!(timeline.world().trace_hash(), straight.trace_hash());
+        let notice = timeline.history_notice().expect("a notice");
+        assert!(
+            notice.contains(&format!("steps before {} were forgotten", timeline.start())),
+            "{notice}"
+        );
+        assert!(notice.contains("400 steps"), "{notice}");
+        // Forking after the start still works.
+        timeline.seek(timeline.start() + 3);
+        timeline.input(Input::Heal);
+        assert_eq!(timeline.len(), timeline.start() + 4);
+    }
+
+    #[test]
+    fn a_byte_budget_thins_too_but_keeps_a_few_keyframes() {
+        let mut timeline = Timeline::with_limits(
+            busy(),
+            2,
+            HistoryLimits {
+                max_steps: usize::MAX,
+                max_keyframes: usize::MAX,
+                max_keyframe_bytes: 1,
+            },
+        );
+        for _ in 0..500 {
+            timeline.step();
+        }
+        assert!((MIN_KEYFRAMES / 2..=MIN_KEYFRAMES).contains(&timeline.keyframe_count()));
+        assert!(timeline.history_notice().is_some());
+    }
+
+    #[test]
+    fn keyframe_bytes_stay_the_sum_of_the_kept_keyframes() {
+        let mut timeline = Timeline::with_limits(busy(), 3, limits(300, 10));
+        for round in 0..40 {
+            for _ in 0..25 {
+                timeline.step();
+            }
+            if round % 3 == 0 {
+                timeline.seek(timeline.position() - 10);
+                timeline.input(Input::Heal);
+            }
+            let sum: usize = timeline.keyframes.iter().map(|k| k.bytes).sum();
+            assert_eq!(timeline.size().keyframe_bytes, sum);
+            assert_eq!(timeline.keyframes[0].position, timeline.start());
+            assert!(timeline.keyframe_count() <= 10);
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::*;
+        use crate::engine::NodeId;
+        use proptest::prelude::*;
+
+        #[derive(Clone, Debug)]
+        enum Op {
+            Step(u8),
+            Back(u8),
+            Seek(u16),
+            Crash(u8),
+            Heal,
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                5 => (1..60u8).prop_map(Op::Step),
+                2 => (1..30u8).prop_map(Op::Back),
+                2 => any::<u16>().prop_map(Op::Seek),
+                1 => (0..6u8).prop_map(Op::Crash),
+                1 => Just(Op::Heal),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            /// Under tight limits, whatever the user does, the world equals
+            /// a fresh one replaying every action up to its position, and
+            /// the history stays within its limits.
+            #[test]
+            fn bounded_history_replays_exactly(
+                every in 1usize..10,
+                max_keyframes in 2usize..12,
+                max_steps in 20usize..200,
+                ops in prop::collection::vec(op(), 1..40),
+            ) {
+                let scenario = busy();
+                let mut timeline = Timeline::with_limits(
+                    scenario.clone(), every, limits(max_steps, max_keyframes));
+                // Every action ever recorded on the current branch.
+                // The test's own record of the branch: it keeps what the
+                // timeline forgets.
+                let mut all: Vec<Action> = Vec::new();
+                let record = |all: &mut Vec<Action>, timeline: &mut Timeline, input: Input| {
+                    all.truncate(timeline.position());
+                    let tick = timeline.world().tick();
+                    all.push(Action::Input(Box::new(TimedInput { tick, input: input.clone() })));
+                    timeline.input(input);
+                };
+                for op in ops {
+                    match op {
+                        Op::Step(n) => for _ in 0..n {
+                            let at_end = timeline.position() == timeline.len();
+                            if timeline.step() && at_end {
+                                all.push(Action::Step);
+                            }
+                        },
+                        Op::Back(n) => for _ in 0..n { timeline.back(); },
+                        Op::Seek(p) => timeline.seek(usize::from(p) % (timeline.len() + 1)),
+                        Op::Crash(n) => record(&mut all, &mut timeline, Input::Crash { node: NodeId(n) }),
+                        Op::Heal => record(&mut all, &mut timeline, Input::Heal),
+                    }
+                    prop_assert_eq!(timeline.len(), all.len());
+                    prop_assert_eq!(timeline.actions(), &all[timeline.start()..]);
+                    let straight = fresh_at(&scenario, &all[..timeline.position()]);
+                    prop_assert_eq!(timeline.world().trace_hash(), straight.trace_hash());
+                    prop_assert!(timeline.keyframe_count() <= max_keyframes);
+                    prop_assert!(timeline.actions().len() <= max_steps + every);
+                }
+            }
         }
     }
 }

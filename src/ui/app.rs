@@ -156,7 +156,8 @@ fn choices(bundled: &[Bundled]) -> Vec<Choice> {
 /// user acted near the end. Without an end, primary-backup heartbeats would
 /// keep Step enabled forever.
 fn end_tick(timeline: &Timeline) -> Tick {
-    let last_input = timeline.actions()[..timeline.position()]
+    let last_input = timeline
+        .past_actions()
         .iter()
         .filter_map(|action| match action {
             Action::Input(timed) => Some(timed.tick + AFTER_INPUT_TICKS),
@@ -823,7 +824,7 @@ impl App {
                         trace_hash={world.trace_hash()} />
                     <Controls
                         can_step={can_step(timeline)}
-                        can_back={timeline.position() > 0}
+                        can_back={timeline.position() > timeline.start()}
                         {playing}
                         on_step={link.callback(|()| Msg::Step)}
                         on_back={link.callback(|()| Msg::Back)}
@@ -840,6 +841,9 @@ impl App {
                     <LatestEvent step={world.step_count()} events={view::last_events(world)} {playing} />
                     <p class="next note">{ next_note(timeline) }</p>
                     { verdict(world) }
+                    if let Some(notice) = timeline.history_notice() {
+                        <p class="note history-notice" data-testid="history-notice">{ notice }</p>
+                    }
                 </div>
                 if let Some(undo) = &self.undo {
                     <div class="undo" data-testid="undo-notice">

@@ -7,6 +7,7 @@ mod checkers_panel;
 mod cluster_model;
 mod cluster_view;
 mod controls;
+mod crash;
 mod event_list;
 mod group_view;
 mod in_flight_list;
@@ -33,8 +34,10 @@ mod view;
 mod write_form;
 
 pub use app::App;
+pub use crash::{install_panic_hook, show_crash_banner, CRASH_BANNER_ID};
 
-/// Renders the app into the document body.
+/// Renders the app into the document body; a panic shows a banner.
 pub fn start() {
+    install_panic_hook();
     yew::Renderer::<App>::new().render();
 }

@@ -11,7 +11,8 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct NodeActionsProps {
     pub node: NodeView,
-    /// Inline style placing it next to the node (empty: in the flow).
+    /// CSS placing it next to the node (empty: in the flow), applied
+    /// through the CSS object model after rendering.
     #[prop_or_default]
     pub style: AttrValue,
     #[prop_or_default]
@@ -44,6 +45,16 @@ pub fn node_actions(props: &NodeActionsProps) -> Html {
             }
         });
     }
+    {
+        // Placed through the CSS object model: the page's Content-Security-
+        // Policy refuses `style` attributes, not styles set from code.
+        let group = group.clone();
+        use_effect_with(props.style.clone(), move |style| {
+            if let Some(element) = group.cast::<HtmlElement>() {
+                element.style().set_css_text(style);
+            }
+        });
+    }
     let input = |input: Input| {
         let on_input = props.on_input.clone();
         Callback::from(move |()| on_input.emit(input.clone()))
@@ -61,7 +72,7 @@ pub fn node_actions(props: &NodeActionsProps) -> Html {
     let on_close = props.on_close.clone();
     html! {
         <div class={classes!("node-actions", props.class.clone())} role="group" ref={group}
-            tabindex="-1" aria-label={format!("Actions for {id}")} style={props.style.clone()}
+            tabindex="-1" aria-label={format!("Actions for {id}")}
             data-testid={format!("actions-{id}")} {onkeydown}>
             <p class="actions-title">
                 <strong>{ id.to_string() }</strong>{" "}{ node.role_text() }

@@ -95,6 +95,14 @@ after(async () => {
 /// request that leaves 127.0.0.1.
 export async function open(viewport, hash = '') {
   const context = await browser.newContext({ viewport });
+  // Count Content-Security-Policy violations (Playwright's own scripts are
+  // exempt from the page's policy).
+  await context.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (event) => {
+      window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`);
+    });
+  });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (msg) => {
@@ -152,6 +160,21 @@ export async function stepToEnd(ui, maxSteps = 500) {
 }
 
 export async function close(ui) {
+  ui.problems.push(...(await ui.page.evaluate(() => window.__cspViolations ?? []))
+    .map((v) => `CSP violation: ${v}`));
   await ui.context.close();
   assert.deepEqual(ui.problems, [], 'no console errors, failed requests or off-host requests');
 }
+
+/// A fresh browser context, for tests that measure the page's own load.
+export async function newContext(viewport) {
+  return browser.newContext({ viewport });
+}
+
+/// The served app's address (`http://127.0.0.1:PORT/`).
+export function appUrl() {
+  return baseUrl;
+}
+
+/// Where dist/ is, for tests that read the built files.
+export const DIST_DIR = DIST;

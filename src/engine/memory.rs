@@ -1,0 +1,116 @@
+//! Rough heap accounting, so a timeline can bound its history and report
+//! what it holds. The figures are estimates from sizes and counts (no
+//! allocator is consulted); `tests/history_memory.rs` checks them against
+//! a counting allocator.
+
+use super::log::Record;
+use super::network::InFlight;
+use super::protocol::Message;
+use super::queue::{Event, QueueKey};
+use super::service::State;
+use super::subscriber::{Row, Subscriber, View};
+use super::world::{Node, World};
+use std::collections::{BTreeMap, BTreeSet};
+use std::mem::{size_of, size_of_val};
+
+/// A protocol's own state behind its box: a few offsets and small maps.
+const PROTOCOL: usize = 128;
+
+/// A B-tree of `len` entries of `entry` bytes: leaves of eleven slots,
+/// about two thirds full, and never less than one leaf.
+fn btree_bytes(len: usize, entry: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    len.div_ceil(7) * (11 * entry + 2 * size_of::<usize>())
+}
+
+fn keys_bytes<'a>(keys: impl Iterator<Item = &'a String>) -> usize {
+    keys.map(String::len).sum()
+}
+
+fn table_bytes<V>(table: &BTreeMap<String, V>) -> usize {
+    btree_bytes(table.len(), size_of::<String>() + size_of::<V>()) + keys_bytes(table.keys())
+}
+
+fn state_bytes(state: &State) -> usize {
+    match state {
+        State::Number(_) => 0,
+        State::Table(table) => table_bytes(table),
+    }
+}
+
+fn rows_bytes(rows: &[Row]) -> usize {
+    size_of_val(rows) + keys_bytes(rows.iter().map(|r| &r.key))
+}
+
+fn view_bytes(view: &View) -> usize {
+    let index = btree_bytes(
+        view.index.len(),
+        size_of::<i64>() + size_of::<BTreeSet<String>>(),
+    ) + view
+        .index
+        .values()
+        .map(|keys| btree_bytes(keys.len(), size_of::<String>()) + keys_bytes(keys.iter()))
+        .sum::<usize>();
+    state_bytes(&view.table)
+        + table_bytes(&view.cache)
+        + index
+        + table_bytes(&view.counts)
+        + rows_bytes(&view.staged)
+}
+
+fn message_bytes(message: &InFlight) -> usize {
+    let records = match &message.message {
+        Message::Replicate { records, .. } | Message::Append { records, .. } => records.len(),
+        _ => 0,
+    };
+    size_of::<InFlight>()
+        + size_of::<u64>()
+        + 2 * size_of::<usize>()
+        + records * size_of::<Record>()
+}
+
+fn node_bytes(node: &Node) -> usize {
+    size_of::<Node>() + PROTOCOL + node.log.pointer_bytes() + state_bytes(&node.machine.state)
+}
+
+fn subscriber_bytes(subscriber: &Subscriber) -> usize {
+    // Its view, the checkpoint (a view too, private, assumed alike) and the
+    // rows it loaded.
+    size_of::<Subscriber>() + 2 * view_bytes(&subscriber.view) + rows_bytes(&subscriber.loaded)
+}
+
+/// Bytes a clone of `world` allocates: everything but the log records,
+/// which clones share.
+pub fn world_bytes(world: &World) -> usize {
+    size_of::<World>()
+        + world.nodes().iter().map(node_bytes).sum::<usize>()
+        + world
+            .network()
+            .in_flight()
+            .map(message_bytes)
+            .sum::<usize>()
+        + btree_bytes(
+            world.queue().len(),
+            size_of::<QueueKey>() + size_of::<Event>(),
+        )
+        + world.client_acks().pointer_bytes()
+        + world
+            .subscribers()
+            .map(|(_, s)| subscriber_bytes(s))
+            .sum::<usize>()
+        + size_of_val(world.last_events())
+        + size_of_val(world.violations())
+}
+
+/// Bytes of the log records and acknowledgements `world` reads, which its
+/// clones share.
+pub fn shared_bytes(world: &World) -> usize {
+    world
+        .nodes()
+        .iter()
+        .map(|node| node.log.storage_bytes())
+        .sum::<usize>()
+        + world.client_acks().storage_bytes()
+}
