@@ -264,6 +264,7 @@ fn every_planted_bug_is_caught_by_some_seed() {
 
 /// Bundled scenarios that plant a bug on purpose (as in tests/cli.rs).
 const PLANTED_BUGS: &[&str] = &[
+    "consumer-group-round-robin",
     "failover-async",
     "nondeterminism-active-active",
     "order-matters",
