@@ -88,6 +88,29 @@ fn the_estimate_is_close_to_the_allocator_with_tables_and_subscribers() {
     assert_close("subscribers", timeline.approx_bytes(), measured);
 }
 
+/// Consumer groups and a planted bug's violations; heartbeats run on past
+/// the scenario's end. (The estimate is lowest here, about 0.7: it does not
+/// see the checkers' private per-partition watch or the world's private
+/// scratch and lag samples.)
+#[test]
+fn the_estimate_is_close_to_the_allocator_with_consumer_groups() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut scenario = loglab::scenarios::load("consumer-group-round-robin").unwrap();
+    let base = scenario.inputs.clone();
+    let span = scenario.run_ticks;
+    for round in 1..30 {
+        for input in &base {
+            let mut input = input.clone();
+            input.tick += round * span;
+            scenario.inputs.push(input);
+        }
+    }
+    scenario.run_ticks += 30 * span;
+    let (timeline, measured) = record(scenario, 100_000, HistoryLimits::default());
+    assert!(timeline.len() > 2000, "{}", timeline.len());
+    assert_close("consumer groups", timeline.approx_bytes(), measured);
+}
+
 #[test]
 fn limits_bound_what_a_long_run_holds() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

@@ -3,6 +3,8 @@
 //! allocator is consulted); `tests/history_memory.rs` checks them against
 //! a counting allocator.
 
+use super::check::Violation;
+use super::consumer_group::{Change, ConsumerGroup};
 use super::log::Record;
 use super::network::InFlight;
 use super::protocol::Message;
@@ -12,6 +14,7 @@ use super::subscriber::{Row, Subscriber, View};
 use super::world::{Node, World};
 use std::collections::{BTreeMap, BTreeSet};
 use std::mem::{size_of, size_of_val};
+use std::sync::OnceLock;
 
 /// A protocol's own state behind its box: a few offsets and small maps.
 const PROTOCOL: usize = 128;
@@ -81,6 +84,37 @@ fn subscriber_bytes(subscriber: &Subscriber) -> usize {
     size_of::<Subscriber>() + 2 * view_bytes(&subscriber.view) + rows_bytes(&subscriber.loaded)
 }
 
+/// What a `Chunked` of `len` items owns in a clone: one fat pointer per
+/// group of 4096 items and per chunk of 64 after them (see `chunked`).
+fn chunked_pointer_bytes(len: usize) -> usize {
+    (len / 4096 + (len % 4096).div_ceil(64)) * 2 * size_of::<usize>()
+}
+
+fn group_bytes(group: &ConsumerGroup) -> usize {
+    let topic = &group.topic;
+    let partitions = (0..topic.partition_count())
+        .map(|p| chunked_pointer_bytes(topic.len(p) as usize))
+        .sum::<usize>();
+    // owner, position, committed and the private `reached`: one word each
+    // per partition.
+    let per_partition = 4 * size_of::<u64>() * topic.partition_count() as usize;
+    size_of::<ConsumerGroup>()
+        + partitions
+        + per_partition
+        + size_of_val(group.members.as_slice())
+        + table_bytes(&group.sink)
+        + state_bytes(topic.source_table())
+}
+
+/// A violation found, with its explanation, and the checkers' note that it
+/// was reported (a key of about the same size, in a B-tree).
+fn violation_bytes(violation: &Violation) -> usize {
+    size_of::<Violation>()
+        + 2 * size_of_val(violation.nodes.as_slice())
+        + violation.explanation.len()
+        + btree_bytes(1, size_of::<(&str, String)>())
+}
+
 /// Bytes a clone of `world` allocates: everything but the log records,
 /// which clones share.
 pub fn world_bytes(world: &World) -> usize {
@@ -97,11 +131,19 @@ pub fn world_bytes(world: &World) -> usize {
         )
         + world.client_acks().pointer_bytes()
         + world
+            .consumer_groups()
+            .map(|(_, g)| group_bytes(g))
+            .sum::<usize>()
+        + world
             .subscribers()
             .map(|(_, s)| subscriber_bytes(s))
             .sum::<usize>()
         + size_of_val(world.last_events())
-        + size_of_val(world.violations())
+        + world
+            .violations()
+            .iter()
+            .map(violation_bytes)
+            .sum::<usize>()
 }
 
 /// Bytes of the log records and acknowledgements `world` reads, which its
@@ -113,4 +155,14 @@ pub fn shared_bytes(world: &World) -> usize {
         .map(|node| node.log.storage_bytes())
         .sum::<usize>()
         + world.client_acks().storage_bytes()
+        + world
+            .consumer_groups()
+            .map(|(_, g)| {
+                let topic = &g.topic;
+                let chunks: usize = (0..topic.partition_count())
+                    .map(|p| (topic.len(p) as usize).div_ceil(64))
+                    .sum();
+                chunks * 64 * size_of::<OnceLock<Change>>()
+            })
+            .sum::<usize>()
 }
