@@ -1,6 +1,8 @@
 //! The native runner, driven as a user would: example files and broken ones.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -48,16 +50,6 @@ fn run_reports_the_arithmetic_example() {
     }
 }
 
-/// Scenarios that plant a bug on purpose; every other example must run clean.
-const PLANTED_BUGS: &[&str] = &[
-    "consumer-group-round-robin",
-    "failover-async",
-    "nondeterminism-active-active",
-    "order-matters",
-    "read-your-writes-stale",
-    "split-brain-unfenced",
-];
-
 #[test]
 fn every_example_runs_and_only_planted_bugs_violate() {
     for (name, _) in loglab::scenarios::BUNDLED {
@@ -71,7 +63,7 @@ fn every_example_runs_and_only_planted_bugs_violate() {
         let violations = report["violations"].as_array().unwrap();
         assert_eq!(
             !violations.is_empty(),
-            PLANTED_BUGS.contains(name),
+            common::PLANTED_BUGS.contains(name),
             "{name}: {violations:?}"
         );
         if violations.is_empty() {

@@ -262,16 +262,6 @@ fn every_planted_bug_is_caught_by_some_seed() {
     }
 }
 
-/// Bundled scenarios that plant a bug on purpose (as in tests/cli.rs).
-const PLANTED_BUGS: &[&str] = &[
-    "consumer-group-round-robin",
-    "failover-async",
-    "nondeterminism-active-active",
-    "order-matters",
-    "read-your-writes-stale",
-    "split-brain-unfenced",
-];
-
 /// The CI slice of `scripts/bench`'s 10,000-seed sweeps: every bundled
 /// scenario without a planted bug, under 300 seeds of random faults each,
 /// breaks no invariant. (Convergence is not asked of these: a scenario may
@@ -281,7 +271,7 @@ fn bundled_safe_scenarios_never_violate_under_300_faulted_seeds() {
     let safe: Vec<&str> = loglab::scenarios::BUNDLED
         .iter()
         .map(|(name, _)| *name)
-        .filter(|name| !PLANTED_BUGS.contains(name))
+        .filter(|name| !common::PLANTED_BUGS.contains(name))
         .collect();
     assert!(safe.len() >= 10, "only {} safe scenarios", safe.len());
     // One thread per scenario: this is the longest test.

@@ -305,24 +305,23 @@ impl Checkers {
             if !read.contains(config.name.as_str()) || !group.caught_up() {
                 continue;
             }
-            let expected = group.expected_sink();
-            if group.sink == expected {
+            if group.sink_matches_source() {
                 continue;
             }
-            let differs = expected
-                .keys()
-                .chain(group.sink.keys())
-                .find(|k| expected.get(*k) != group.sink.get(*k))
-                .cloned()
-                .unwrap_or_default();
-            let shown = |v: Option<&i64>| v.map_or("nothing".to_owned(), |v| v.to_string());
+            let rows = group.sink_beside_source();
+            let Some(&(differs, held, source)) =
+                rows.iter().find(|(_, held, source)| held != source)
+            else {
+                continue;
+            };
+            let shown = |v: Option<i64>| v.map_or("nothing".to_owned(), |v| v.to_string());
             let explanation = format!(
                 "{} has processed every change up to #{} but holds {differs} = {} where the source has {}: \
                  changes of one key were processed out of log order",
                 config.name,
                 group.topic.indexed_upto().saturating_sub(1),
-                shown(group.sink.get(&differs)),
-                shown(expected.get(&differs)),
+                shown(held),
+                shown(source),
             );
             self.report_keyed(
                 world,

@@ -174,20 +174,27 @@ impl RunReport {
     }
 }
 
+impl MemberReport {
+    /// Every member of `group`, in order.
+    pub fn all(group: &ConsumerGroup) -> Vec<MemberReport> {
+        (0..group.members.len() as u8)
+            .map(|m| MemberReport {
+                member: m,
+                up: group.members[m as usize].up,
+                partitions: group.partitions_of(m),
+                processed: group.members[m as usize].processed,
+            })
+            .collect()
+    }
+}
+
 impl GroupReport {
     pub fn of(config: &GroupConfig, group: &ConsumerGroup) -> GroupReport {
         GroupReport {
             name: config.name.clone(),
             partition_by: config.partition_by,
             generation: group.generation,
-            members: (0..group.members.len() as u8)
-                .map(|m| MemberReport {
-                    member: m,
-                    up: group.members[m as usize].up,
-                    partitions: group.partitions_of(m),
-                    processed: group.members[m as usize].processed,
-                })
-                .collect(),
+            members: MemberReport::all(group),
             partitions: (0..group.topic.partition_count())
                 .map(|p| PartitionReport {
                     partition: p,
@@ -200,7 +207,7 @@ impl GroupReport {
             processed: group.processed,
             redelivered: group.redelivered,
             sink: group.sink.clone(),
-            sink_matches_source: group.sink == group.expected_sink(),
+            sink_matches_source: group.sink_matches_source(),
         }
     }
 }

@@ -64,11 +64,14 @@ impl fmt::Display for ServiceKind {
     }
 }
 
+/// The key under which the arithmetic service's number shows in tables.
+pub const NUMBER_KEY: &str = "value";
+
 impl Write {
-    /// The key it changes; the arithmetic service's number is `value`.
+    /// The key it changes; the arithmetic service's number is [`NUMBER_KEY`].
     pub fn key(&self) -> &str {
         match self {
-            Write::Number(_) => "value",
+            Write::Number(_) => NUMBER_KEY,
             Write::Put(key, _) | Write::Delete(key) => key,
         }
     }

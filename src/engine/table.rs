@@ -4,7 +4,7 @@
 
 use super::ids::{NodeId, Offset};
 use super::log::{Log, Payload, Record};
-use super::service::{ServiceKind, State, Surroundings, Write};
+use super::service::{ServiceKind, State, Surroundings, Write, NUMBER_KEY};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -81,7 +81,7 @@ pub struct Change {
 
 fn cells(state: &State) -> BTreeMap<String, i64> {
     match state {
-        State::Number(n) => BTreeMap::from([("value".to_owned(), *n)]),
+        State::Number(n) => BTreeMap::from([(NUMBER_KEY.to_owned(), *n)]),
         State::Table(table) => table.clone(),
     }
 }

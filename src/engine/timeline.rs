@@ -30,6 +30,21 @@ pub enum Action {
     Input(Box<TimedInput>),
 }
 
+impl Action {
+    /// Carries the action out on `world`, as it was recorded.
+    pub fn redo(&self, world: &mut World) {
+        match self {
+            Action::Step => {
+                world.step();
+            }
+            Action::Input(timed) => {
+                debug_assert_eq!(timed.tick, world.tick(), "replay drifted from the record");
+                world.apply_input(&timed.input)
+            }
+        }
+    }
+}
+
 pub const DEFAULT_KEYFRAME_EVERY: usize = 64;
 
 /// Fewest keyframes byte-based thinning leaves.
@@ -203,24 +218,35 @@ impl Timeline {
     /// position `to` (both clamped to the recorded range), replayed on a
     /// copy of the nearest keyframe: the current world is not touched.
     pub fn events_between(&self, from: usize, to: usize) -> Vec<TraceEvent> {
+        let mut events = Vec::new();
+        self.replay_copy(from, to, |position, world| {
+            if position >= from {
+                events.extend_from_slice(world.last_events());
+            }
+        });
+        events
+    }
+
+    /// A copy of the world at `position` (clamped to the recorded range),
+    /// replayed from the nearest keyframe: the current world is not touched.
+    pub fn world_at(&self, position: usize) -> World {
+        self.replay_copy(position, position, |_, _| {})
+    }
+
+    /// Copies the nearest keyframe at or before `from` and redoes the
+    /// recorded actions up to `to`, showing `after` the world after each
+    /// one along with the position it was taken at.
+    fn replay_copy(&self, from: usize, to: usize, mut after: impl FnMut(usize, &World)) -> World {
         let to = to.clamp(self.start, self.len());
         let from = from.clamp(self.start, to);
         let nearest = self.keyframes.partition_point(|k| k.position <= from) - 1;
         let mut world = self.keyframes[nearest].world.clone();
-        let mut events = Vec::new();
         while (world.step_count() as usize) < to {
             let position = world.step_count() as usize;
-            match &self.actions[position - self.start] {
-                Action::Step => {
-                    world.step();
-                }
-                Action::Input(timed) => world.apply_input(&timed.input),
-            }
-            if position >= from {
-                events.extend_from_slice(world.last_events());
-            }
+            self.actions[position - self.start].redo(&mut world);
+            after(position, &world);
         }
-        events
+        world
     }
 
     /// Moves one step forward: redoes the recorded action there, or runs
@@ -285,19 +311,7 @@ impl Timeline {
     }
 
     fn perform(&mut self, action: &Action) {
-        match action {
-            Action::Step => {
-                self.world.step();
-            }
-            Action::Input(timed) => {
-                debug_assert_eq!(
-                    timed.tick,
-                    self.world.tick(),
-                    "replay drifted from the record"
-                );
-                self.world.apply_input(&timed.input)
-            }
-        }
+        action.redo(&mut self.world);
         self.keep_keyframe();
     }
 
@@ -494,12 +508,7 @@ mod tests {
     fn fresh_at(scenario: &Arc<Scenario>, actions: &[Action]) -> World {
         let mut world = World::new(scenario.clone());
         for action in actions {
-            match action {
-                Action::Step => {
-                    world.step();
-                }
-                Action::Input(timed) => world.apply_input(&timed.input),
-            }
+            action.redo(&mut world);
         }
         world
     }

@@ -5,8 +5,6 @@
 use crate::engine::{Input, Timeline};
 use yew::Callback;
 
-// Until every panel is built, some fields are unread.
-#[allow(dead_code)]
 pub struct Slot<'a> {
     pub timeline: &'a Timeline,
     /// Carries out an input now: it is recorded, and if the timeline was

@@ -6,7 +6,7 @@
 
 use crate::engine::log::Payload;
 use crate::engine::protocol::{ProtocolKind, Role};
-use crate::engine::{Action, Log, NodeId, Record, Timeline, TraceKind, World};
+use crate::engine::{Log, NodeId, Record, Timeline, TraceKind, World};
 
 /// How many offsets the tapes show at once.
 pub const WINDOW: u64 = 40;
@@ -44,17 +44,7 @@ impl PartialEq for Tapes {
 /// keyframe, replayed. Only needed when the last step truncated a log.
 fn previous_world(timeline: &Timeline) -> Option<World> {
     let target = timeline.position().checked_sub(1)?;
-    let (_, keyframe) = timeline.keyframes().filter(|(p, _)| *p <= target).last()?;
-    let mut world = keyframe.clone();
-    while (world.step_count() as usize) < target {
-        match timeline.actions().get(world.step_count() as usize)? {
-            Action::Step => {
-                world.step();
-            }
-            Action::Input(timed) => world.apply_input(&timed.input),
-        }
-    }
-    Some(world)
+    (target >= timeline.start()).then(|| timeline.world_at(target))
 }
 
 pub fn of(timeline: &Timeline) -> Tapes {

@@ -5,6 +5,7 @@ use super::narrate::{narrate, Sentence, Tone};
 use crate::engine::check::{self, Violation};
 use crate::engine::consumer_group::PartitionBy;
 use crate::engine::protocol::{ProtocolKind, Role};
+use crate::engine::report::MemberReport;
 use crate::engine::service::State;
 use crate::engine::subscriber::{Subscriber, SubscriberKind};
 use crate::engine::table::table_at;
@@ -580,15 +581,6 @@ pub fn waiting_reads(world: &World) -> Vec<String> {
         .collect()
 }
 
-/// A consumer group's member.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MemberView {
-    pub member: u8,
-    pub up: bool,
-    pub partitions: Vec<u32>,
-    pub processed: u64,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartitionView {
     pub partition: u32,
@@ -621,7 +613,7 @@ pub struct GroupView {
     pub generation: u64,
     pub processed: u64,
     pub redelivered: u64,
-    pub members: Vec<MemberView>,
+    pub members: Vec<MemberReport>,
     pub partitions: Vec<PartitionView>,
     /// The output table, with the source's value where it differs.
     pub sink: Vec<SinkRow>,
@@ -666,26 +658,21 @@ pub fn groups(world: &World) -> Vec<GroupView> {
                     }
                 })
                 .collect();
-            let expected = group.expected_sink();
-            let keys: BTreeSet<&String> = group.sink.keys().chain(expected.keys()).collect();
-            let total = keys.len();
-            let sink = keys
+            let rows = group.sink_beside_source();
+            let total = rows.len();
+            let sink = rows
                 .into_iter()
                 .take(SINK_ROWS)
-                .map(|key| {
-                    let value = group.sink.get(key).copied();
-                    let source = expected.get(key).copied();
-                    SinkRow {
-                        key: key.clone(),
-                        value,
-                        source: (source != value).then_some(source),
-                    }
+                .map(|(key, value, source)| SinkRow {
+                    key: key.to_owned(),
+                    value,
+                    source: (source != value).then_some(source),
                 })
                 .collect();
             let unread: u64 = (0..topic.partition_count())
                 .map(|p| topic.len(p).saturating_sub(group.position[p as usize]))
                 .sum();
-            let status = if group.sink == expected {
+            let status = if group.sink_matches_source() {
                 SinkStatus::Matches
             } else if group.caught_up() {
                 SinkStatus::Differs
@@ -699,14 +686,7 @@ pub fn groups(world: &World) -> Vec<GroupView> {
                 generation: group.generation,
                 processed: group.processed,
                 redelivered: group.redelivered,
-                members: (0..group.members.len() as u8)
-                    .map(|m| MemberView {
-                        member: m,
-                        up: group.members[m as usize].up,
-                        partitions: group.partitions_of(m),
-                        processed: group.members[m as usize].processed,
-                    })
-                    .collect(),
+                members: MemberReport::all(group),
                 partitions,
                 sink,
                 sink_more: total.saturating_sub(SINK_ROWS),

@@ -8,6 +8,17 @@ use loglab::engine::report;
 use loglab::engine::{Scenario, TraceEvent, World};
 use std::sync::Arc;
 
+/// Bundled scenarios that plant a bug on purpose; every other one must run
+/// clean.
+pub const PLANTED_BUGS: &[&str] = &[
+    "consumer-group-round-robin",
+    "failover-async",
+    "nondeterminism-active-active",
+    "order-matters",
+    "read-your-writes-stale",
+    "split-brain-unfenced",
+];
+
 /// A scenario from inline JSON; panics with the parse error (tests only).
 pub fn scenario(json: serde_json::Value) -> Arc<Scenario> {
     Arc::new(Scenario::from_json(&json.to_string()).unwrap_or_else(|e| panic!("{e}")))
