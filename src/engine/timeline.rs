@@ -586,6 +586,15 @@ mod tests {
             "{notice}"
         );
         assert!(notice.contains("400 steps"), "{notice}");
+        // A copy of any kept step replays from the kept actions.
+        for position in [timeline.start(), timeline.start() + 5, 999] {
+            let copy = timeline.world_at(position);
+            assert_eq!(copy.step_count() as usize, position);
+            assert_eq!(
+                copy.trace_hash(),
+                fresh_at(&scenario, &all[..position]).trace_hash()
+            );
+        }
         // Forking after the start still works.
         timeline.seek(timeline.start() + 3);
         timeline.input(Input::Heal);
