@@ -23,7 +23,7 @@
 use super::input::{Input, TimedInput};
 use super::protocol::ProtocolKind;
 use super::scenario::{Scenario, ScenarioError};
-use super::timeline::{Action, Timeline};
+use super::timeline::Timeline;
 use std::sync::Arc;
 
 /// The furthest position a link may ask for: replaying more than this
@@ -241,18 +241,12 @@ impl Link {
     }
 }
 
-/// Every input recorded in `timeline`, with the position it was made at.
-/// (A run so long that its oldest history was forgotten keeps only the
-/// inputs after `timeline.start()`.)
+/// Every input recorded in `timeline`, forgotten history included, with
+/// the position it was made at.
 pub fn recorded_inputs(timeline: &Timeline) -> Vec<(usize, Input)> {
     timeline
-        .actions()
-        .iter()
-        .enumerate()
-        .filter_map(|(index, action)| match action {
-            Action::Input(timed) => Some((timeline.start() + index, timed.input.clone())),
-            Action::Step => None,
-        })
+        .inputs()
+        .map(|(at, input)| (at, input.clone()))
         .collect()
 }
 

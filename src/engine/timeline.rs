@@ -129,6 +129,9 @@ pub struct Timeline {
     old_stride: usize,
     /// Keyframes before this position were thinned.
     thinned_before: usize,
+    /// The inputs made before `start`, with their positions: a share link
+    /// still rebuilds the whole run after its oldest steps were forgotten.
+    forgotten_inputs: Vec<(usize, Input)>,
     world: World,
 }
 
@@ -157,6 +160,7 @@ impl Timeline {
             },
             old_stride: every.max(1),
             thinned_before: 0,
+            forgotten_inputs: Vec::new(),
             world,
         }
     }
@@ -196,6 +200,23 @@ impl Timeline {
     /// The actions kept, from position `start()` on.
     pub fn actions(&self) -> &[Action] {
         &self.actions
+    }
+
+    /// Every input made in this run, forgotten history included, with the
+    /// position it was made at, in order.
+    pub fn inputs(&self) -> impl Iterator<Item = (usize, &Input)> + '_ {
+        let kept = self
+            .actions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, action)| match action {
+                Action::Input(timed) => Some((self.start + i, &timed.input)),
+                Action::Step => None,
+            });
+        self.forgotten_inputs
+            .iter()
+            .map(|(at, input)| (*at, input))
+            .chain(kept)
     }
 
     /// The kept actions that led to the current world.
@@ -406,7 +427,13 @@ impl Timeline {
         if new_start <= self.start {
             return;
         }
-        self.actions.drain(..new_start - self.start);
+        let start = self.start;
+        let forgotten = self.actions.drain(..new_start - start).enumerate();
+        self.forgotten_inputs
+            .extend(forgotten.filter_map(|(i, action)| match action {
+                Action::Input(timed) => Some((start + i, timed.input)),
+                Action::Step => None,
+            }));
         self.keyframe_bytes -= self.keyframes[..first]
             .iter()
             .map(|k| k.bytes)
@@ -441,7 +468,8 @@ impl Timeline {
             steps: self.actions.len(),
             keyframes: self.keyframes.len(),
             action_bytes: self.actions.capacity() * std::mem::size_of::<Action>()
-                + inputs * std::mem::size_of::<TimedInput>(),
+                + inputs * std::mem::size_of::<TimedInput>()
+                + self.forgotten_inputs.capacity() * std::mem::size_of::<(usize, Input)>(),
             keyframe_bytes: self.keyframe_bytes,
             // The current world may sit anywhere; the newest keyframe
             // reads (nearly) all the records.
@@ -464,7 +492,8 @@ impl Timeline {
         let forgotten = (self.start > 0).then(|| {
             format!(
                 "This run is longer than the {} steps of history kept: steps before {} \
-                 were forgotten, so Back and Reset stop there.",
+                 were forgotten, so Back and Reset stop there (a share link still rebuilds the \
+                 whole run).",
                 self.limits.max_steps, self.start
             )
         });
@@ -599,6 +628,29 @@ mod tests {
         timeline.seek(timeline.start() + 3);
         timeline.input(Input::Heal);
         assert_eq!(timeline.len(), timeline.start() + 4);
+    }
+
+    #[test]
+    fn inputs_before_the_forgotten_start_are_still_listed() {
+        let scenario = busy();
+        let mut timeline = Timeline::with_limits(scenario.clone(), 8, limits(400, 1000));
+        let mut all = Vec::new();
+        for position in 0..1000 {
+            if position == 10 || position == 900 {
+                timeline.input(Input::Heal);
+                all.push(timeline.actions().last().cloned().expect("the input"));
+            }
+            assert!(timeline.step());
+            all.push(Action::Step);
+        }
+        assert!(timeline.start() > 11, "{}", timeline.start());
+        let inputs: Vec<(usize, &Input)> = timeline.inputs().collect();
+        assert_eq!(inputs, vec![(10, &Input::Heal), (901, &Input::Heal)]);
+        // Replaying them from scratch gives the same run.
+        assert_eq!(
+            fresh_at(&scenario, &all).trace_hash(),
+            timeline.world().trace_hash()
+        );
     }
 
     #[test]
