@@ -1,7 +1,8 @@
 //! Fuzzing every parser of outside input with proptest: scenario files
 //! (arbitrary text, and the bundled scenarios with bytes flipped, deleted
 //! and inserted), imported change logs (kcat -J and wal2json lines, random
-//! and structured), link hashes and typed commands. Each must answer with a
+//! and structured), files opened in the page, link hashes (random, and a
+//! real share link mutated) and typed commands. Each must answer with a
 //! value or a clear error, never panic; a scenario that parses must also
 //! run without panicking.
 //!
@@ -13,10 +14,11 @@
 use loglab::engine::import::{self, Format, OnInvalid};
 use loglab::engine::permalink::Link;
 use loglab::engine::service::Command;
-use loglab::engine::{Scenario, World};
+use loglab::engine::{upload, Input, NodeId, Scenario, Timeline, World};
 use loglab::scenarios::BUNDLED;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 /// `PROPTEST_CASES` if set, else `default`.
 fn cases(default: u32) -> ProptestConfig {
@@ -196,6 +198,26 @@ fn import_scenario(format: &str, dump: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// A real share link: a run of `crash-restart` with inputs, at a step.
+static SHARED_LINK: std::sync::LazyLock<(Scenario, String)> = std::sync::LazyLock::new(|| {
+    let base = loglab::scenarios::load("crash-restart").expect("bundled");
+    let mut timeline = Timeline::new(Arc::new(base.clone()));
+    for (at, input) in [
+        (3, Input::Crash { node: NodeId(1) }),
+        (9, Input::write("+5".parse().expect("a command"))),
+        (15, Input::Restart { node: NodeId(1) }),
+        (20, Input::Heal),
+    ] {
+        while timeline.position() < at && timeline.step() {}
+        timeline.input(input);
+    }
+    for _ in 0..10 {
+        timeline.step();
+    }
+    let link = Link::of("crash-restart", &base, &timeline).encode();
+    (base, link)
+});
+
 proptest! {
     #![proptest_config(cases(512))]
 
@@ -222,6 +244,11 @@ proptest! {
         let text = mutate(BUNDLED[which].1, &mutations);
         match Scenario::from_json(&text) {
             Ok(scenario) => runs(scenario),
+            Err(error) => check_error(&error)?,
+        }
+        // The same bytes opened in the page.
+        match upload::open("mutated.json", &text) {
+            Ok(opened) => prop_assert!(opened.scenario.validate().is_ok()),
             Err(error) => check_error(&error)?,
         }
     }
@@ -272,6 +299,30 @@ proptest! {
             if let Ok(scenario) = decoded.link.apply_settings(&base) {
                 let replayed = decoded.link.replay(std::sync::Arc::new(scenario));
                 prop_assert!(replayed.timeline.position() <= replayed.timeline.len());
+            }
+        }
+    }
+
+    #[test]
+    fn mutated_share_links_decode_and_replay_or_say_what_is_wrong(
+        mutations in prop::collection::vec(mutation(), 1..5),
+    ) {
+        let (base, link) = &*SHARED_LINK;
+        let text = mutate(link, &mutations);
+        if let Some(decoded) = Link::decode(&text) {
+            for problem in &decoded.problems {
+                prop_assert!(!problem.trim().is_empty());
+            }
+            if decoded.link.scenario == "crash-restart" {
+                let mut link = decoded.link;
+                link.at %= 2000;
+                for input in &mut link.inputs {
+                    input.0 %= 2000;
+                }
+                if let Ok(scenario) = link.apply_settings(base) {
+                    let replayed = link.replay(Arc::new(scenario));
+                    prop_assert!(replayed.timeline.position() <= replayed.timeline.len());
+                }
             }
         }
     }
