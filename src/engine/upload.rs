@@ -5,7 +5,7 @@
 //! panics and nothing half-loaded is ever returned.
 
 use super::import::{self, Format, LineError, OnInvalid};
-use super::scenario::{ImportSpec, Scenario, ScenarioError};
+use super::scenario::{ImportSpec, Scenario, ScenarioError, MAX_RUN_TICKS};
 use serde_json::Value;
 
 /// The largest file the page accepts.
@@ -112,16 +112,15 @@ fn from_dump(file_name: &str, format: Format, text: &str) -> Result<Upload, Scen
         every_ticks: 1,
     });
     // Every change gets a tick, and the run goes on long enough to settle.
-    let changes = import::parse(format, text, OnInvalid::Skip)
-        .map(|imported| imported.commands.len())
-        .unwrap_or(0);
-    if changes == 0 {
+    scenario.run_ticks = MAX_RUN_TICKS;
+    let skipped = scenario.resolve_import(|_| Ok(text.to_owned()))?;
+    let Some(last) = scenario.inputs.last() else {
         return Err(error(format!(
             "{file_name} looks like {label} output but holds no change the simulator can use"
         )));
-    }
-    scenario.run_ticks = changes as u64 + 40;
-    let skipped = scenario.resolve_import(|_| Ok(text.to_owned()))?;
+    };
+    scenario.run_ticks = (last.tick + 40).min(MAX_RUN_TICKS);
+    scenario.validate()?;
     Ok(Upload {
         scenario,
         kind: UploadKind::Dump(format),
