@@ -4,7 +4,7 @@
 //! is a runnable scenario or an error that says what is wrong; nothing here
 //! panics and nothing half-loaded is ever returned.
 
-use super::import::{self, Format, LineError, OnInvalid};
+use super::import::{Format, LineError, OnInvalid};
 use super::scenario::{ImportSpec, Scenario, ScenarioError, MAX_RUN_TICKS};
 use serde_json::Value;
 
