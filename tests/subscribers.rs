@@ -238,3 +238,34 @@ fn the_world_records_each_subscribers_lag_curve() {
         );
     }
 }
+
+/// In `failover-async` r0 acknowledges `*10` alone and later truncates it.
+/// A subscriber reading r0 had read it: told of the truncation, it
+/// rebuilds from r0's log as it is then, and ends equal to r0.
+#[test]
+fn a_subscriber_whose_source_truncates_what_it_read_rebuilds() {
+    let mut scenario = loglab::scenarios::load("failover-async").unwrap();
+    scenario.subscribers = vec![serde_json::from_value(json!({
+        "name": "mirror", "kind": "replica", "source": 0, "every_ticks": 1
+    }))
+    .unwrap()];
+    let (world, trace) = run_with_trace(Arc::new(scenario));
+    let told: Vec<String> = trace
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::SubscriberState { subscriber, what } => Some(format!("{subscriber} {what}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].starts_with("mirror read record #1 ")
+            && told[0].contains("that r0 has since truncated"),
+        "{}",
+        told[0]
+    );
+    let report = RunReport::of(&world);
+    let r0 = serde_json::to_value(&report.replicas[0].state).unwrap();
+    assert_eq!(r0, json!(6), "1 + 5: *10 is lost");
+    assert_eq!(report.subscribers[0].state, r0);
+}

@@ -168,6 +168,11 @@ pub struct Subscriber {
     pub max_lag: Offset,
     /// Whether a poll is scheduled.
     pub(crate) polling: bool,
+    /// Its source truncated records it had already read, from this offset
+    /// on (a lost write of a failover without quorum): its next poll
+    /// rebuilds it from the source's log as it is now.
+    #[serde(skip)]
+    pub(crate) source_rewound: Option<Offset>,
 }
 
 /// What one poll did, for the trace.
@@ -191,6 +196,16 @@ impl Subscriber {
             processed: 0,
             max_lag: 0,
             polling: false,
+            source_rewound: None,
+        }
+    }
+
+    /// Its source's log lost every record from `from` on. If it had read
+    /// (or committed) any of them, what it holds no longer follows from
+    /// the log, so it must rebuild.
+    pub(crate) fn source_truncated(&mut self, from: Offset) {
+        if self.position > from || self.committed_offset > from {
+            self.source_rewound = Some(self.source_rewound.map_or(from, |f| f.min(from)));
         }
     }
 

@@ -600,7 +600,8 @@ impl World {
                 .map_or(0, |n| n.log.commit_offset());
             let sub = &mut self.subscribers[index];
             sub.max_lag = sub.max_lag.max(available.saturating_sub(sub.position));
-            if sub.up && !sub.paused && !sub.polling && available > sub.position {
+            let work = available > sub.position || sub.source_rewound.is_some();
+            if sub.up && !sub.paused && !sub.polling && work {
                 sub.polling = true;
                 self.queue
                     .push(self.tick + config.every_ticks, Event::Poll(index));
@@ -750,6 +751,37 @@ impl World {
         let retained_from = scenario
             .retention_records
             .map_or(0, |keep| commit.saturating_sub(keep));
+        if let Some(lost_from) = self.subscribers[index].source_rewound {
+            // Records it read are gone from its source: rebuild from the
+            // source's log as it is now, compacted.
+            let compacted = compact(
+                &source.log,
+                commit,
+                scenario.service,
+                scenario.seed,
+                source.id,
+                0,
+            );
+            let last = from.saturating_sub(1).max(lost_from);
+            let read = if last == lost_from {
+                format!("record #{lost_from}")
+            } else {
+                format!("records #{lost_from}..#{last}")
+            };
+            let what = format!(
+                "read {read} that {} has since truncated: re-bootstraps from {} compacted records",
+                source.id,
+                compacted.len()
+            );
+            self.subscribers[index].source_rewound = None;
+            self.subscribers[index].bootstrap(scenario.service, &compacted, commit);
+            self.record(TraceKind::SubscriberState {
+                subscriber: config.name.clone(),
+                what,
+            });
+            self.wake_subscribers();
+            return;
+        }
         if from < retained_from {
             // Fell behind the retention point: the records it needs are gone.
             let compacted = compact(
@@ -895,6 +927,11 @@ impl World {
             Effect::Truncate { from } => {
                 self.nodes[index].log.truncate_from(from);
                 self.record(TraceKind::Truncate { node, from });
+                for (sub, config) in self.subscribers.iter_mut().zip(&self.scenario.subscribers) {
+                    if config.source == node {
+                        sub.source_truncated(from);
+                    }
+                }
                 // Records it applied are gone: rebuild the state from what is left.
                 if self.nodes[index].machine.applied_offset > from {
                     self.nodes[index].machine = Machine::new(self.scenario.service);
