@@ -491,10 +491,13 @@ async fn reconnecting_one_link_keeps_the_others_cut() {
         "Network: cut r0\u{2194}r2."
     );
     // The event feed tells the reconnection as the newest step.
-    let told: Vec<String> = all(&root, "[data-testid=last-events] > li:first-child .events li")
-        .iter()
-        .map(|li| li.text_content().unwrap_or_default().trim().to_owned())
-        .collect();
+    let told: Vec<String> = all(
+        &root,
+        "[data-testid=last-events] > li:first-child .events li",
+    )
+    .iter()
+    .map(|li| li.text_content().unwrap_or_default().trim().to_owned())
+    .collect();
     assert_eq!(
         told,
         [

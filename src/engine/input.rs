@@ -215,8 +215,7 @@ mod tests {
             r#"{"type":"heal_link","from":1,"to":2,"one_way":false}"#
         );
         let one_way: Input =
-            serde_json::from_str(r#"{"type":"heal_link","from":2,"to":0,"one_way":true}"#)
-                .unwrap();
+            serde_json::from_str(r#"{"type":"heal_link","from":2,"to":0,"one_way":true}"#).unwrap();
         assert_eq!(one_way.to_string(), "heal r2 -> r0");
     }
 

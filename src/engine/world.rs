@@ -1139,6 +1139,9 @@ mod tests {
         only.run_until(20);
         let ends = |w: &World| w.nodes().iter().map(|n| n.log.end()).collect::<Vec<_>>();
         assert_eq!(ends(&world), ends(&only));
-        assert!(world.node(NodeId(1)).unwrap().log.end() > 0, "r1 got records");
+        assert!(
+            world.node(NodeId(1)).unwrap().log.end() > 0,
+            "r1 got records"
+        );
     }
 }
