@@ -790,11 +790,13 @@ impl Component for App {
                 <header class="intro">
                     <div class="masthead">
                         <h1>{"Loglab: one log, identical replicas"}</h1>
-                        <ScenarioPicker choices={Rc::clone(&self.choices)}
-                            selected={self.selected}
-                            opened={self.opened.as_ref().map(|o| AttrValue::from(o.file.clone()))}
-                            on_pick={link.callback(Msg::Pick)} />
-                        <OpenFile on_open={link.callback(Msg::Open)} />
+                        <div class="sources">
+                            <ScenarioPicker choices={Rc::clone(&self.choices)}
+                                selected={self.selected}
+                                opened={self.opened.as_ref().map(|o| AttrValue::from(o.file.clone()))}
+                                on_pick={link.callback(Msg::Pick)} />
+                            <OpenFile on_open={link.callback(Msg::Open)} />
+                        </div>
                     </div>
                     { open_file::said(self.open_said.as_ref()) }
                     <p class="tagline">
