@@ -58,6 +58,7 @@ test('A kcat dump opens as a run; Step runs it; the share control says there is 
   assert.equal(await ui.button('Copy link').isDisabled(), true);
   assert.match(await ui.testId('share-unavailable').textContent(),
     /No link for this run: .*kcat-orders\.jsonl/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'open-file-kcat-projector.png') });
   // An active-active key-value run of three replicas.
   await expectText(ui.testId('role-r0'), 'sequencer');
   const steps = await stepToEnd(ui, 800);
