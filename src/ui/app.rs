@@ -333,6 +333,7 @@ impl App {
 
     /// The link to the run shown: everything (`full`) or only the scenario
     /// and its settings.
+    ///
     /// A run from an opened file has none: a link names a bundled
     /// scenario, and a file's contents do not fit in an address.
     fn link(&self, full: bool) -> Option<Link> {
