@@ -254,6 +254,29 @@ proptest! {
     }
 
     #[test]
+    fn network_inputs_with_any_nodes_parse_or_fail_clearly(
+        replicas in 1u8..10,
+        ops in prop::collection::vec((0u8..4, 0u8..12, 0u8..12, any::<bool>(), 0u64..25), 1..8),
+    ) {
+        // Cuts and heal_links between any two ids, in or out of range.
+        let inputs: Vec<Value> = ops
+            .iter()
+            .map(|&(kind, a, b, one_way, tick)| match kind {
+                0 => json!({ "tick": tick, "type": "partition", "from": [a], "to": [b], "one_way": one_way }),
+                1 => json!({ "tick": tick, "type": "isolate", "node": a }),
+                2 => json!({ "tick": tick, "type": "heal" }),
+                _ => json!({ "tick": tick, "type": "heal_link", "from": a, "to": b, "one_way": one_way }),
+            })
+            .collect();
+        let text = json!({ "seed": 1, "replicas": replicas, "run_ticks": 30, "inputs": inputs })
+            .to_string();
+        match Scenario::from_json(&text) {
+            Ok(scenario) => runs(scenario),
+            Err(error) => check_error(&error)?,
+        }
+    }
+
+    #[test]
     fn import_parsers_take_any_lines(text in "(.{0,120}\n?){0,6}") {
         parse_all_ways(&text)?;
     }

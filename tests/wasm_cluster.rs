@@ -454,7 +454,10 @@ async fn reconnecting_one_link_keeps_the_others_cut() {
     focus(&link);
     key(&link, "Enter").await;
     assert!(has_class(&root, "[data-testid=link-r0-r2]", "cut"));
+    assert_eq!(status(&root), "Tick 0 \u{b7} Step 2");
     mouse_click(&root, "[data-testid=link-r0-r1]").await;
+    // One click, one recorded input: the step count goes up by one.
+    assert_eq!(status(&root), "Tick 0 \u{b7} Step 3");
     let mut expected = engine_for("arithmetic");
     for input in [
         Input::Partition {
@@ -467,16 +470,19 @@ async fn reconnecting_one_link_keeps_the_others_cut() {
             to: vec![NodeId(2)],
             one_way: false,
         },
-        Input::Heal,
-        Input::Partition {
-            from: vec![NodeId(0)],
-            to: vec![NodeId(2)],
+        Input::HealLink {
+            from: NodeId(0),
+            to: NodeId(1),
             one_way: false,
         },
     ] {
         expected.input(input);
     }
     assert_draws(&root, expected.world());
+    assert_eq!(
+        status(&root),
+        format!("Tick 0 \u{b7} Step {}", expected.position())
+    );
     let cut: Vec<_> = expected.world().network().cut_links().collect();
     assert_eq!(cut, [(NodeId(0), NodeId(2)), (NodeId(2), NodeId(0))]);
     assert!(!has_class(&root, "[data-testid=link-r0-r1]", "cut"));
@@ -484,6 +490,25 @@ async fn reconnecting_one_link_keeps_the_others_cut() {
         text(&root, "[data-testid=network] p"),
         "Network: cut r0\u{2194}r2."
     );
+    // The event feed tells the reconnection as the newest step.
+    let told: Vec<String> = all(
+        &root,
+        "[data-testid=last-events] > li:first-child .events li",
+    )
+    .iter()
+    .map(|li| li.text_content().unwrap_or_default().trim().to_owned())
+    .collect();
+    assert_eq!(
+        told,
+        [
+            "The link r0\u{2192}r1 works again.",
+            "The link r1\u{2192}r0 works again."
+        ]
+    );
+    // Back undoes the whole reconnection in one step.
+    click(&root, "Back").await;
+    assert!(has_class(&root, "[data-testid=link-r0-r1]", "cut"));
+    assert!(has_class(&root, "[data-testid=link-r0-r2]", "cut"));
 }
 
 #[wasm_bindgen_test]

@@ -94,6 +94,15 @@ pub enum Input {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         key: Option<String>,
     },
+    /// Restores the link from `from` to `to`, and the way back too unless
+    /// `one_way`: the opposite of a partition between two nodes. Other cut
+    /// links stay cut.
+    HealLink {
+        from: NodeId,
+        to: NodeId,
+        #[serde(default)]
+        one_way: bool,
+    },
 }
 
 impl Input {
@@ -169,6 +178,10 @@ impl fmt::Display for Input {
             }
             Input::Isolate { node } => write!(f, "isolate {node}"),
             Input::Heal => write!(f, "heal"),
+            Input::HealLink { from, to, one_way } => {
+                let arrow = if *one_way { "->" } else { "<->" };
+                write!(f, "heal {from} {arrow} {to}")
+            }
         }
     }
 }
@@ -179,4 +192,49 @@ pub struct TimedInput {
     pub tick: Tick,
     #[serde(flatten)]
     pub input: Input,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Scenario;
+
+    #[test]
+    fn heal_link_reads_and_prints_like_a_partition() {
+        let timed: TimedInput =
+            serde_json::from_str(r#"{"tick":3,"type":"heal_link","from":1,"to":2}"#).unwrap();
+        let input = Input::HealLink {
+            from: NodeId(1),
+            to: NodeId(2),
+            one_way: false,
+        };
+        assert_eq!(timed.input, input);
+        assert_eq!(input.to_string(), "heal r1 <-> r2");
+        assert_eq!(
+            serde_json::to_string(&input).unwrap(),
+            r#"{"type":"heal_link","from":1,"to":2,"one_way":false}"#
+        );
+        let one_way: Input =
+            serde_json::from_str(r#"{"type":"heal_link","from":2,"to":0,"one_way":true}"#).unwrap();
+        assert_eq!(one_way.to_string(), "heal r2 -> r0");
+    }
+
+    #[test]
+    fn heal_link_names_two_different_nodes_that_exist() {
+        let scenario = |input: &str| {
+            Scenario::from_json(&format!(
+                r#"{{"seed":1,"replicas":3,"run_ticks":10,"inputs":[{input}]}}"#
+            ))
+        };
+        assert!(scenario(r#"{"tick":1,"type":"heal_link","from":0,"to":2}"#).is_ok());
+        let error = scenario(r#"{"tick":1,"type":"heal_link","from":0,"to":5}"#).unwrap_err();
+        assert_eq!(error.field, "inputs[0].to");
+        let error = scenario(r#"{"tick":1,"type":"heal_link","from":1,"to":1}"#).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "inputs[0].to: a link joins two different nodes"
+        );
+        let error = scenario(r#"{"tick":1,"type":"heal_link","from":1}"#).unwrap_err();
+        assert!(error.to_string().contains("missing field `to`"), "{error}");
+    }
 }

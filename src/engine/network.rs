@@ -107,6 +107,11 @@ impl Network {
         self.cut.insert((from, to))
     }
 
+    /// Restores `from → to`; true if it was cut.
+    pub fn reconnect(&mut self, from: NodeId, to: NodeId) -> bool {
+        self.cut.remove(&(from, to))
+    }
+
     /// Restores every link; true if anything was cut.
     pub fn heal(&mut self) -> bool {
         let any = !self.cut.is_empty();

@@ -444,6 +444,45 @@ mod tests {
     }
 
     #[test]
+    fn a_reconnected_link_travels_as_one_input() {
+        let cut = |a: u8, b: u8| Input::Partition {
+            from: vec![NodeId(a)],
+            to: vec![NodeId(b)],
+            one_way: false,
+        };
+        let heal = Input::HealLink {
+            from: NodeId(0),
+            to: NodeId(1),
+            one_way: false,
+        };
+        let mut timeline = Timeline::new(arithmetic());
+        timeline.step();
+        timeline.input(cut(0, 1));
+        timeline.input(cut(0, 2));
+        timeline.step();
+        timeline.input(heal.clone());
+        let link = Link::of("arithmetic", &arithmetic(), &timeline);
+        assert_eq!(
+            link.inputs,
+            [(1, cut(0, 1)), (2, cut(0, 2)), (4, heal.clone())]
+        );
+        let text = link.encode();
+        let json = r#"[4,{"type":"heal_link","from":0,"to":1,"one_way":false}]"#;
+        let bytes = base64url_decode(text.split("inputs=").nth(1).unwrap()).unwrap();
+        assert!(String::from_utf8(bytes).unwrap().contains(json));
+        let decoded = Link::decode(&text).unwrap();
+        assert_eq!(decoded.problems, Vec::<String>::new());
+        let replayed = decoded.link.replay(arithmetic());
+        assert_eq!(replayed.problem, None);
+        assert_eq!(
+            replayed.timeline.world().trace_hash(),
+            timeline.world().trace_hash()
+        );
+        let still_cut: Vec<_> = replayed.timeline.world().network().cut_links().collect();
+        assert_eq!(still_cut, [(NodeId(0), NodeId(2)), (NodeId(2), NodeId(0))]);
+    }
+
+    #[test]
     fn a_link_reads_back_literally() {
         let link = Link {
             scenario: "failover-async".to_owned(),
@@ -649,6 +688,11 @@ mod tests {
                 (0u8..12).prop_map(|n| Input::Isolate { node: NodeId(n) }),
                 (0u8..12).prop_map(|n| Input::Promote { node: NodeId(n) }),
                 Just(Input::Heal),
+                (0u8..12, 0u8..12, any::<bool>()).prop_map(|(a, b, one_way)| Input::HealLink {
+                    from: NodeId(a),
+                    to: NodeId(b),
+                    one_way,
+                }),
                 (any::<i32>(), proptest::option::of(0u8..4)).prop_map(|(n, to)| Input::Write {
                     client: Default::default(),
                     command: format!("+{}", n.unsigned_abs()).parse().unwrap(),

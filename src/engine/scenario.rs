@@ -338,6 +338,16 @@ impl Scenario {
                         .map_err(|message| invalid(format!("inputs[{i}].command"), message))?;
                 }
                 Input::Heal => {}
+                Input::HealLink { from, to, .. } => {
+                    known(format!("inputs[{i}].from"), *from)?;
+                    known(format!("inputs[{i}].to"), *to)?;
+                    if from == to {
+                        return Err(invalid(
+                            format!("inputs[{i}].to"),
+                            "a link joins two different nodes",
+                        ));
+                    }
+                }
                 Input::CrashMember { group, member } | Input::RestartMember { group, member } => {
                     let Some(&members) = groups.get(group.as_str()) else {
                         return Err(invalid(

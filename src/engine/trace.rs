@@ -186,6 +186,12 @@ pub enum TraceKind {
         to: NodeId,
     },
     Heal,
+    /// One direction of a link works again (`heal_link`). Last, so that
+    /// the variants before it keep their place in the trace hash.
+    Reconnect {
+        from: NodeId,
+        to: NodeId,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -427,6 +433,7 @@ impl fmt::Display for TraceKind {
             TraceKind::Restart { node } => write!(f, "{node} restarts"),
             TraceKind::Cut { from, to } => write!(f, "link {from}→{to} cut"),
             TraceKind::Heal => write!(f, "all links healed"),
+            TraceKind::Reconnect { from, to } => write!(f, "link {from}→{to} reconnected"),
         }
     }
 }

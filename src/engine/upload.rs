@@ -48,14 +48,20 @@ pub fn detect_dump(text: &str) -> Option<Format> {
     }
 }
 
-/// Reads `text` (from a file called `file_name`) as a scenario or a dump.
-pub fn open(file_name: &str, text: &str) -> Result<Upload, ScenarioError> {
-    if text.len() > MAX_UPLOAD_BYTES {
+/// Refuses a file of `bytes` bytes when it is over the limit, so the page
+/// can say so before reading it.
+pub fn check_size(file_name: &str, bytes: u64) -> Result<(), ScenarioError> {
+    if bytes > MAX_UPLOAD_BYTES as u64 {
         return Err(error(format!(
-            "{file_name} is {} bytes; the page opens files of at most {MAX_UPLOAD_BYTES} bytes",
-            text.len()
+            "{file_name} is {bytes} bytes; the page opens files of at most {MAX_UPLOAD_BYTES} bytes"
         )));
     }
+    Ok(())
+}
+
+/// Reads `text` (from a file called `file_name`) as a scenario or a dump.
+pub fn open(file_name: &str, text: &str) -> Result<Upload, ScenarioError> {
+    check_size(file_name, text.len() as u64)?;
     if text.trim().is_empty() {
         return Err(error(format!("{file_name} is empty")));
     }

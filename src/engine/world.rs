@@ -509,6 +509,18 @@ impl World {
                     self.record(TraceKind::Heal);
                 }
             }
+            Input::HealLink { from, to, one_way } => {
+                self.reconnect(*from, *to);
+                if !one_way {
+                    self.reconnect(*to, *from);
+                }
+            }
+        }
+    }
+
+    fn reconnect(&mut self, from: NodeId, to: NodeId) {
+        if self.network.reconnect(from, to) {
+            self.record(TraceKind::Reconnect { from, to });
         }
     }
 
@@ -1077,5 +1089,96 @@ impl World {
             let name = self.scenario.subscribers[read.subscriber].name.as_str();
             (name, read.client, read.key.as_str(), read.needed)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::scenarios_for_tests::arithmetic;
+
+    fn partition(a: u8, b: u8) -> Input {
+        Input::Partition {
+            from: vec![NodeId(a)],
+            to: vec![NodeId(b)],
+            one_way: false,
+        }
+    }
+
+    fn heal_link(from: u8, to: u8, one_way: bool) -> Input {
+        Input::HealLink {
+            from: NodeId(from),
+            to: NodeId(to),
+            one_way,
+        }
+    }
+
+    fn cut(world: &World) -> Vec<(u8, u8)> {
+        world
+            .network()
+            .cut_links()
+            .map(|(a, b)| (a.0, b.0))
+            .collect()
+    }
+
+    #[test]
+    fn heal_link_reconnects_one_link_and_keeps_the_others_cut() {
+        let mut world = World::new(arithmetic());
+        world.apply_input(&partition(0, 1));
+        world.apply_input(&partition(0, 2));
+        let step = world.step_count();
+        // Named either way round, it is the same link.
+        world.apply_input(&heal_link(1, 0, false));
+        assert_eq!(world.step_count(), step + 1, "one input, one step");
+        assert_eq!(cut(&world), [(0, 2), (2, 0)]);
+        let events: Vec<&TraceKind> = world.last_events().iter().map(|e| &e.kind).collect();
+        assert_eq!(
+            events,
+            [
+                &TraceKind::Reconnect {
+                    from: NodeId(1),
+                    to: NodeId(0)
+                },
+                &TraceKind::Reconnect {
+                    from: NodeId(0),
+                    to: NodeId(1)
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn heal_link_one_way_restores_one_direction_and_a_working_link_records_nothing() {
+        let mut world = World::new(arithmetic());
+        world.apply_input(&partition(0, 3));
+        world.apply_input(&heal_link(0, 3, true));
+        assert_eq!(cut(&world), [(3, 0)]);
+        assert_eq!(world.last_events().len(), 1);
+        let (hash, trace_len) = (world.trace_hash(), world.trace_len);
+        world.apply_input(&heal_link(1, 2, false));
+        assert!(world.last_events().is_empty(), "nothing was cut there");
+        assert_eq!((world.trace_hash(), world.trace_len), (hash, trace_len));
+        assert_eq!(cut(&world), [(3, 0)]);
+    }
+
+    #[test]
+    fn heal_link_ends_like_cutting_only_the_other_links() {
+        // Reconnecting r0–r1 after cutting r0–r1 and r0–r2 leaves the same
+        // network as cutting r0–r2 alone; a message from r0 reaches r1.
+        let mut world = World::new(arithmetic());
+        world.apply_input(&partition(0, 1));
+        world.apply_input(&partition(0, 2));
+        world.apply_input(&heal_link(0, 1, false));
+        let mut only = World::new(arithmetic());
+        only.apply_input(&partition(0, 2));
+        assert_eq!(cut(&world), cut(&only));
+        world.run_until(20);
+        only.run_until(20);
+        let ends = |w: &World| w.nodes().iter().map(|n| n.log.end()).collect::<Vec<_>>();
+        assert_eq!(ends(&world), ends(&only));
+        assert!(
+            world.node(NodeId(1)).unwrap().log.end() > 0,
+            "r1 got records"
+        );
     }
 }

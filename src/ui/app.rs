@@ -6,6 +6,7 @@ use super::controls::Controls;
 use super::event_list::EventList;
 use super::in_flight_list::InFlightList;
 use super::location;
+use super::open_file::{self, FileText, OpenFile, Said};
 use super::scenario_picker::{Choice, ScenarioPicker};
 use super::slot::Slot;
 use super::status::Status;
@@ -73,12 +74,20 @@ pub enum Msg {
     CopyLink,
     /// The URL hash changed (a link, or an edit in the address bar).
     HashChanged,
+    /// The user opened a file (Open file…): its name and text.
+    Open(FileText),
 }
 
 /// A bundled scenario, parsed once, or why it does not parse.
 struct Bundled {
     name: &'static str,
     scenario: Result<Arc<Scenario>, String>,
+}
+
+/// A scenario from a file the user opened, rather than a bundled one.
+struct Opened {
+    file: String,
+    scenario: Arc<Scenario>,
 }
 
 /// A run put aside by a fork or a settings change, and what to say.
@@ -91,8 +100,14 @@ struct Undo {
 pub struct App {
     bundled: Vec<Bundled>,
     choices: Rc<Vec<Choice>>,
-    /// File name of the scenario shown.
+    /// File name of the bundled scenario shown (or last shown, while a
+    /// file's run is shown).
     selected: &'static str,
+    /// The file whose run is shown, if the run is not a bundled scenario's.
+    opened: Option<Opened>,
+    /// What the page says about the last file opened.
+    open_said: Option<Said>,
+    opens: u32,
     /// Why the URL's run is not (all of) the one shown.
     notice: Option<String>,
     /// The run, or why the chosen scenario could not be loaded.
@@ -244,8 +259,11 @@ impl App {
         self.bundled.iter().find(|b| b.name == name)
     }
 
-    /// The bundled scenario shown, as its file has it.
+    /// The scenario shown, as its file has it (bundled or opened).
     fn base(&self) -> Option<&Arc<Scenario>> {
+        if let Some(opened) = &self.opened {
+            return Some(&opened.scenario);
+        }
         self.find(self.selected)
             .and_then(|b| b.scenario.as_ref().ok())
     }
@@ -256,12 +274,50 @@ impl App {
             .map_or(name.to_owned(), |s| s.name.clone())
     }
 
-    /// Forgets what belonged to the run shown: player, undo, refusal, link.
+    /// Forgets what belonged to the run shown: player, undo, refusal,
+    /// link, and the file it came from.
     fn leave_run(&mut self) {
         self.player = None;
         self.undo = None;
         self.refusal = None;
         self.share = None;
+        self.opened = None;
+        self.open_said = None;
+    }
+
+    /// Shows the run of a file the user opened, or says why it cannot be
+    /// opened and leaves everything as it was.
+    fn open_file(&mut self, file: FileText) {
+        self.opens += 1;
+        let upload = match open_file::load(&file) {
+            Ok(upload) => upload,
+            Err(text) => {
+                self.open_said = Some(Said {
+                    text,
+                    error: true,
+                    attempt: self.opens,
+                });
+                return;
+            }
+        };
+        let text = open_file::opened_text(&file.name, &upload);
+        let scenario = Arc::new(upload.scenario);
+        self.leave_run();
+        self.timeline = Ok(Timeline::new(Arc::clone(&scenario)));
+        self.opened = Some(Opened {
+            file: file.name,
+            scenario,
+        });
+        self.open_said = Some(Said {
+            text,
+            error: false,
+            attempt: self.opens,
+        });
+        self.notice = None;
+        // The address bar would name the run shown before: a file's run
+        // has no link (see `link`).
+        location::clear();
+        self.url_has_run = false;
     }
 
     /// Replaces the run with a fresh one of `name` (which must be bundled).
@@ -277,7 +333,13 @@ impl App {
 
     /// The link to the run shown: everything (`full`) or only the scenario
     /// and its settings.
+    ///
+    /// A run from an opened file has none: a link names a bundled
+    /// scenario, and a file's contents do not fit in an address.
     fn link(&self, full: bool) -> Option<Link> {
+        if self.opened.is_some() {
+            return None;
+        }
         let (Ok(timeline), Some(base)) = (&self.timeline, self.base()) else {
             return None;
         };
@@ -481,6 +543,9 @@ impl Component for App {
             bundled,
             choices,
             selected: DEFAULT_SCENARIO,
+            opened: None,
+            open_said: None,
+            opens: 0,
             notice: None,
             timeline: Err(format!(
                 "No bundled scenario is called `{DEFAULT_SCENARIO}`."
@@ -523,8 +588,13 @@ impl Component for App {
             msg => msg,
         };
         match msg {
+            Msg::Open(file) => {
+                self.open_file(file);
+                return true;
+            }
             Msg::Pick(name) => {
-                if name != self.selected && self.find(&name).is_some() {
+                let other = name != self.selected || self.opened.is_some();
+                if other && self.find(&name).is_some() {
                     self.open(&name);
                     self.notice = None;
                     self.show_settings_in_url();
@@ -721,17 +791,26 @@ impl Component for App {
                 <header class="intro">
                     <div class="masthead">
                         <h1>{"Loglab: one log, identical replicas"}</h1>
-                        <ScenarioPicker choices={Rc::clone(&self.choices)}
-                            selected={self.selected}
-                            on_pick={link.callback(Msg::Pick)} />
+                        <div class="sources">
+                            <ScenarioPicker choices={Rc::clone(&self.choices)}
+                                selected={self.selected}
+                                opened={self.opened.as_ref().map(|o| AttrValue::from(o.file.clone()))}
+                                on_pick={link.callback(Msg::Pick)} />
+                            <OpenFile on_open={link.callback(Msg::Open)} />
+                        </div>
                     </div>
+                    { open_file::said(self.open_said.as_ref()) }
                     <p class="tagline">
                         {"Step through a replicated log, break things, and let the checkers \
                           say what went wrong."}
                     </p>
                     <div class="setup">
                         { for settings }
-                        <Share link={self.share.clone()} on_copy={link.callback(|()| Msg::CopyLink)} />
+                        <Share link={self.share.clone()} on_copy={link.callback(|()| Msg::CopyLink)}
+                            unavailable={self.opened.as_ref().map(|o| AttrValue::from(format!(
+                                "No link for this run: a link can only name a bundled scenario, \
+                                 and this one comes from your file \u{201c}{}\u{201d}. Share the \
+                                 file instead.", o.file)))} />
                     </div>
                     if let Some(notice) = &self.notice {
                         <p class="error notice" role="alert" data-testid="notice">{ notice }</p>

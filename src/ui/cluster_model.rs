@@ -185,8 +185,6 @@ pub struct ClusterModel {
     pub drops: Vec<DropMark>,
     /// Cut links as text (`r0↔r1`, `r2→r0`).
     pub cut: Vec<String>,
-    /// Every cut direction, `(from, to)`.
-    pub cut_pairs: Vec<(NodeId, NodeId)>,
 }
 
 pub fn of(world: &World) -> ClusterModel {
@@ -252,38 +250,24 @@ pub fn of(world: &World) -> ClusterModel {
             .collect(),
         drops,
         cut: view::cut_links(world),
-        cut_pairs: network.cut_links().collect(),
     }
 }
 
-/// The inputs that toggle the link between `a` and `b`: cut both ways if
-/// it works, else reconnect it. The engine can only heal every link at
-/// once, so reconnecting one link is `Heal` followed by cutting again
-/// every other link that was cut (each direction as it was): the same
-/// network, recorded as a few inputs at the same tick.
-pub fn toggle_link(link: &LinkView, cut: &[(NodeId, NodeId)]) -> Vec<Input> {
-    if !link.is_cut() {
-        return vec![Input::Partition {
+/// The one input that toggles the link between `a` and `b`: cut both
+/// ways if it works, else reconnect it (both ways) and leave every other
+/// cut link as it is.
+pub fn toggle_link(link: &LinkView) -> Input {
+    if link.is_cut() {
+        Input::HealLink {
+            from: link.a,
+            to: link.b,
+            one_way: false,
+        }
+    } else {
+        Input::Partition {
             from: vec![link.a],
             to: vec![link.b],
             one_way: false,
-        }];
-    }
-    let this = |x: NodeId, y: NodeId| (x, y) == (link.a, link.b) || (x, y) == (link.b, link.a);
-    let mut inputs = vec![Input::Heal];
-    for &(from, to) in cut {
-        if this(from, to) {
-            continue;
         }
-        let both = cut.contains(&(to, from));
-        if both && to < from {
-            continue; // cut both ways with the pair's first listing
-        }
-        inputs.push(Input::Partition {
-            from: vec![from],
-            to: vec![to],
-            one_way: !both,
-        });
     }
-    inputs
 }

@@ -716,12 +716,8 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         })
     };
     let on_link = {
-        let (on_input, cut) = (props.on_input.clone(), model.cut_pairs.clone());
-        Callback::from(move |link: LinkView| {
-            for input in cluster_model::toggle_link(&link, &cut) {
-                on_input.emit(input);
-            }
-        })
+        let on_input = props.on_input.clone();
+        Callback::from(move |link: LinkView| on_input.emit(cluster_model::toggle_link(&link)))
     };
     let wires = model
         .links

@@ -24,6 +24,21 @@ pub fn show(hash: &str) {
     }
 }
 
+/// Takes the hash out of the URL, without a history entry or `hashchange`.
+pub fn clear() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    let (Ok(path), Ok(search)) = (location.pathname(), location.search()) else {
+        return;
+    };
+    if let Ok(history) = window.history() {
+        let _ =
+            history.replace_state_with_url(&JsValue::NULL, "", Some(&format!("{path}{search}")));
+    }
+}
+
 /// This page's address with `#hash`: a link to share.
 pub fn url_with(hash: &str) -> String {
     let location = web_sys::window().map(|window| window.location());

@@ -17,6 +17,7 @@ mod log_tapes;
 mod narrate;
 mod network_bar;
 mod node_actions;
+mod open_file;
 mod partition_dialog;
 mod player;
 mod scenario_picker;
@@ -33,8 +34,9 @@ mod tape_model;
 mod view;
 mod write_form;
 
-pub use app::App;
+pub use app::{App, Msg};
 pub use crash::{install_panic_hook, show_crash_banner, CRASH_BANNER_ID};
+pub use open_file::FileText;
 
 /// Renders the app into the document body; a panic shows a banner.
 pub fn start() {

@@ -369,5 +369,8 @@ pub fn narrate(kind: &TraceKind) -> Sentence {
             Say::new(format!("The link {from}\u{2192}{to} is cut.")).tone(Alarm)
         }
         TraceKind::Heal => Say::new("Every cut link is healed.").tone(Normal),
+        TraceKind::Reconnect { from, to } => {
+            Say::new(format!("The link {from}\u{2192}{to} works again.")).tone(Normal)
+        }
     }
 }

@@ -16,6 +16,10 @@ pub struct Choice {
 pub struct ScenarioPickerProps {
     pub choices: Rc<Vec<Choice>>,
     pub selected: AttrValue,
+    /// The name of a file the user opened, when its run is shown: the
+    /// list then shows it first, chosen.
+    #[prop_or_default]
+    pub opened: Option<AttrValue>,
     pub on_pick: Callback<String>,
 }
 
@@ -24,9 +28,14 @@ pub fn scenario_picker(props: &ScenarioPickerProps) -> Html {
     let select = use_node_ref();
     // An option's `selected` attribute stops counting once the user has
     // picked one, so keep the live value in step with the app.
+    let selected = if props.opened.is_some() {
+        AttrValue::Static("")
+    } else {
+        props.selected.clone()
+    };
     {
         let select = select.clone();
-        use_effect_with(props.selected.clone(), move |selected| {
+        use_effect_with(selected.clone(), move |selected| {
             if let Some(element) = select.cast::<HtmlSelectElement>() {
                 element.set_value(selected);
             }
@@ -42,8 +51,13 @@ pub fn scenario_picker(props: &ScenarioPickerProps) -> Html {
         <div class="picker">
             <label for="scenario">{"Scenario"}</label>
             <select id="scenario" ref={select} {onchange}>
+                if let Some(file) = &props.opened {
+                    <option key="" value="" selected=true>
+                        { format!("Your file: {file}") }
+                    </option>
+                }
                 { for props.choices.iter().map(|c| html! {
-                    <option key={c.name} value={c.name} selected={*c.name == *props.selected}>
+                    <option key={c.name} value={c.name} selected={*c.name == *selected}>
                         { &c.title }
                     </option>
                 }) }

@@ -14,6 +14,10 @@ pub struct ShareProps {
     /// The link last asked for, and how many times Copy link was pressed.
     pub link: Option<(AttrValue, u32)>,
     pub on_copy: Callback<()>,
+    /// Why the run shown has no link; Copy link is then disabled and
+    /// this is said instead.
+    #[prop_or_default]
+    pub unavailable: Option<AttrValue>,
 }
 
 /// Writes `text` with `navigator.clipboard` if there is one; `done` hears
@@ -84,6 +88,15 @@ pub fn share(props: &ShareProps) -> Html {
         Some(false) => "Select the link and copy it (Ctrl+C or \u{2318}C).",
         None => "",
     };
+    if let Some(why) = &props.unavailable {
+        return html! {
+            <div class="share">
+                <button type="button" disabled=true aria-describedby="share-why">
+                    {"Copy link"}</button>
+                <span id="share-why" class="note" data-testid="share-unavailable">{ why }</span>
+            </div>
+        };
+    }
     html! {
         <div class="share">
             <button type="button" {onclick}>{"Copy link"}</button>

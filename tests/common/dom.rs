@@ -36,13 +36,19 @@ pub async fn mount() -> Element {
 
 /// Mounts a fresh app as if opened with `hash` in the URL.
 pub async fn mount_at(hash: &str) -> Element {
+    mount_with_handle(hash).await.0
+}
+
+/// Like `mount_at`, and keeps the handle, so a test can send the app a
+/// message the way one of its components would.
+pub async fn mount_with_handle(hash: &str) -> (Element, yew::AppHandle<App>) {
     set_hash(hash);
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<App>::with_root(root.clone()).render();
+    let handle = yew::Renderer::<App>::with_root(root.clone()).render();
     yew::scheduler::flush().await;
-    root
+    (root, handle)
 }
 
 pub fn engine_for(name: &str) -> Timeline {

@@ -122,6 +122,34 @@ test('Keyboard: Tab reaches a node, Enter opens its actions, Escape closes them'
   await close(ui);
 });
 
+test('Clicking a cut link reconnects it as one recorded input; the other cut stays', async () => {
+  // Three nodes: no link runs under another's middle.
+  const ui = await open(PROJECTOR, '#scenario=failover-quorum');
+  const { page } = ui;
+  const link = (name) => page.getByRole('button', { name, exact: true });
+  await link('Link r0–r1').click();
+  await link('Link r0–r2').click();
+  await expectText(ui.status, 'Tick 0 · Step 2');
+  await expectText(page.locator('[data-testid=network] p'), 'Network: cut r0↔r1, r0↔r2.');
+  await link('Link r0–r1').click();
+  // One click, one input: one step more, and the feed tells just that.
+  await expectText(ui.status, 'Tick 0 · Step 3');
+  assert.equal(await link('Link r0–r1').getAttribute('aria-pressed'), 'false');
+  assert.equal(await link('Link r0–r2').getAttribute('aria-pressed'), 'true');
+  await expectText(page.locator('[data-testid=network] p'), 'Network: cut r0↔r2.');
+  const newest = page.locator('[data-testid=last-events] > li').first();
+  assert.equal(await newest.getAttribute('data-step'), '3');
+  assert.deepEqual(
+    (await newest.locator('.events li').allTextContents()).map((t) => t.trim()),
+    ['The link r0→r1 works again.', 'The link r1→r0 works again.']);
+  // The share link carries three inputs, the last a heal_link.
+  await ui.button('Copy link').click();
+  const shared = await ui.testId('share-link').inputValue();
+  const inputs = JSON.parse(Buffer.from(new URL(shared).hash.split('inputs=')[1], 'base64url').toString());
+  assert.deepEqual(inputs.map(([, input]) => input.type), ['partition', 'partition', 'heal_link']);
+  await close(ui);
+});
+
 test('The partition dialog cuts the cluster in two', async () => {
   const ui = await open(PROJECTOR, '#scenario=failover-quorum');
   const { page } = ui;
