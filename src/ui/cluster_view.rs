@@ -804,7 +804,10 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     };
     let nodes: Vec<(NodeId, Role)> = model.nodes.iter().map(|n| (n.id, n.role)).collect();
     html! {
-        <div class={classes!("cluster", if *narrow { "narrow" } else { "wide" })}>
+        // Five nodes or more make a tall ring: on a short screen the side
+        // column gives up its cast line (see cluster_view.css).
+        <div class={classes!("cluster", if *narrow { "narrow" } else { "wide" },
+                (model.nodes.len() >= 5).then_some("crowded"))}>
             <h2 id="cluster-title" class="visually-hidden">{"Cluster"}</h2>
             <div class="cluster-figure">
                 <div class="cluster-drawing">
