@@ -48,15 +48,15 @@ struct Frame {
 /// A projector or laptop: a wide, flat ring.
 const WIDE: Frame = Frame {
     width: 940.0,
-    card_w: 224.0,
-    card_h: 110.0,
+    card_w: 236.0,
+    card_h: 106.0,
 };
 
 /// A phone held upright: a narrow ring, so the text stays large.
 const NARROW: Frame = Frame {
     width: 440.0,
-    card_w: 196.0,
-    card_h: 110.0,
+    card_w: 200.0,
+    card_h: 106.0,
 };
 
 /// Below this window width (CSS px) the narrow drawing is used.
@@ -348,11 +348,11 @@ fn node_card(
     });
     let value_line = if !node.up {
         html! {
-            <text class="value quiet" x={fmt(left)} y={fmt(y0 + 81.0)}>{"log kept on disk"}</text>
+            <text class="value quiet" x={fmt(left)} y={fmt(y0 + 77.0)}>{"log kept on disk"}</text>
         }
     } else if node.runs_service {
         html! {
-            <text class="value" x={fmt(left)} y={fmt(y0 + 81.0)}>
+            <text class="value" x={fmt(left)} y={fmt(y0 + 77.0)}>
                 {"value "}
                 <tspan class="number" data-testid={format!("value-{id}")}>
                     { clip(&node.value, 12) }</tspan>
@@ -363,18 +363,18 @@ fn node_card(
             Role::Broadcaster => "forwards commands",
             _ => "orders the log",
         };
-        html! { <text class="value quiet" x={fmt(left)} y={fmt(y0 + 81.0)}>{ what }</text> }
+        html! { <text class="value quiet" x={fmt(left)} y={fmt(y0 + 77.0)}>{ what }</text> }
     };
     let offsets_line = if !node.up {
         html! {
-            <text class="offsets" x={fmt(left)} y={fmt(y0 + 102.0)}>
+            <text class="offsets" x={fmt(left)} y={fmt(y0 + 97.0)}>
                 {"log end "}
                 <tspan data-testid={format!("end-{id}")}>{ node.log_end }</tspan>
             </text>
         }
     } else if node.runs_service {
         html! {
-            <text class="offsets" x={fmt(left)} y={fmt(y0 + 102.0)}>
+            <text class="offsets" x={fmt(left)} y={fmt(y0 + 97.0)}>
                 {"applied "}
                 <tspan data-testid={format!("applied-{id}")}>{ node.applied_offset }</tspan>
                 {" \u{b7} end "}
@@ -383,7 +383,7 @@ fn node_card(
         }
     } else {
         html! {
-            <text class="offsets" x={fmt(left)} y={fmt(y0 + 102.0)}>
+            <text class="offsets" x={fmt(left)} y={fmt(y0 + 97.0)}>
                 {"commit "}{ node.commit_offset }
                 {" \u{b7} end "}
                 <tspan data-testid={format!("end-{id}")}>{ node.log_end }</tspan>
@@ -417,17 +417,17 @@ fn node_card(
             <title>{ summary }</title>
             <rect class="card" x={fmt(x0)} y={fmt(y0)} width={fmt(layout.card_w)}
                 height={fmt(layout.card_h)} rx="14" />
-            <text class="id" x={fmt(left)} y={fmt(y0 + 31.0)}>{ id.to_string() }</text>
+            <text class="id" x={fmt(left)} y={fmt(y0 + 30.0)}>{ id.to_string() }</text>
             if node.up {
-                <text class="health up" x={fmt(right)} y={fmt(y0 + 28.0)} text-anchor="end"
+                <text class="health up" x={fmt(right)} y={fmt(y0 + 27.0)} text-anchor="end"
                     data-testid={format!("health-{id}")}>{"up"}</text>
             } else {
-                <rect class="health-pill" x={fmt(right - 62.0)} y={fmt(y0 + 9.0)} width="66"
+                <rect class="health-pill" x={fmt(right - 62.0)} y={fmt(y0 + 8.0)} width="66"
                     height="26" rx="13" />
-                <text class="health down" x={fmt(right - 29.0)} y={fmt(y0 + 28.0)}
+                <text class="health down" x={fmt(right - 29.0)} y={fmt(y0 + 27.0)}
                     text-anchor="middle" data-testid={format!("health-{id}")}>{"down"}</text>
             }
-            <text class="role" x={fmt(left)} y={fmt(y0 + 57.0)}
+            <text class="role" x={fmt(left)} y={fmt(y0 + 54.0)}
                 data-testid={format!("role-{id}")}>{ node.role_text() }</text>
             { value_line }
             { offsets_line }
@@ -800,7 +800,10 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     };
     let nodes: Vec<(NodeId, Role)> = model.nodes.iter().map(|n| (n.id, n.role)).collect();
     html! {
-        <div class={classes!("cluster", if *narrow { "narrow" } else { "wide" })}>
+        // Five nodes or more make a tall ring: on a short screen the side
+        // column gives up its cast line (see cluster_view.css).
+        <div class={classes!("cluster", if *narrow { "narrow" } else { "wide" },
+                (model.nodes.len() >= 5).then_some("crowded"))}>
             <h2 id="cluster-title" class="visually-hidden">{"Cluster"}</h2>
             <div class="cluster-figure">
                 <div class="cluster-drawing">
