@@ -9,7 +9,6 @@
 mod common;
 
 use common::dom::*;
-use loglab::engine::log::Payload;
 use loglab::engine::{Input, NodeId, Timeline, World};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -50,47 +49,9 @@ fn command_label(root: &Element) -> String {
     text(root, "label[for=command]")
 }
 
-/// The payloads on a node's log tape, oldest first.
-fn log_commands(root: &Element, node: &str) -> Vec<String> {
-    let cells = root
-        .query_selector_all(&format!("[data-testid=tape-{node}] td.record .payload"))
-        .unwrap();
-    (0..cells.length())
-        .map(|i| cells.item(i).unwrap().text_content().unwrap_or_default())
-        .collect()
-}
-
-/// What a tape cell shows for a record.
-fn short(payload: &Payload) -> String {
-    match payload {
-        Payload::EpochStart { .. } => "epoch start".to_owned(),
-        other => other.to_string(),
-    }
-}
-
-/// Opens a node's actions in the cluster view and clicks one.
-async fn node_action(root: &Element, node: &str, action: &str) {
-    if find(root, &format!("[data-testid=actions-{node}]")).is_none() {
-        let card = find(root, &format!("[data-testid=node-{node}]")).unwrap();
-        let init = EventInit::new();
-        init.set_bubbles(true);
-        card.dispatch_event(&Event::new_with_event_init_dict("click", &init).unwrap())
-            .unwrap();
-        yew::scheduler::flush().await;
-    }
-    click(root, action).await;
-}
-
 /// Whether a node's open actions offer this one.
 async fn offers(root: &Element, node: &str, action: &str) -> bool {
-    if find(root, &format!("[data-testid=actions-{node}]")).is_none() {
-        let card = find(root, &format!("[data-testid=node-{node}]")).unwrap();
-        let init = EventInit::new();
-        init.set_bubbles(true);
-        card.dispatch_event(&Event::new_with_event_init_dict("click", &init).unwrap())
-            .unwrap();
-        yew::scheduler::flush().await;
-    }
+    open_actions(root, node).await;
     let buttons = root
         .query_selector_all(&format!("[data-testid=actions-{node}] button"))
         .unwrap();
@@ -112,7 +73,7 @@ fn assert_shows(root: &Element, world: &World) {
     for node in world.nodes() {
         let id = node.id.to_string();
         let commands: Vec<String> = node.log.read_from(0).map(|r| short(&r.payload)).collect();
-        assert_eq!(log_commands(root, &id), commands, "log of {id}");
+        assert_eq!(tape_payloads(root, &id), commands, "log of {id}");
         let health = if node.up { "up" } else { "down" };
         assert_eq!(text(root, &format!("[data-testid=health-{id}]")), health);
         let role = text(root, &format!("[data-testid=role-{id}]"));
@@ -168,7 +129,7 @@ async fn step_and_back_follow_the_engine() {
     // Literal: the first event is the client's write of +1 to the sequencer,
     // which replicates it to the three replicas.
     assert_eq!(status(&root), "Tick 1 \u{b7} Step 1");
-    assert_eq!(log_commands(&root, "r0"), ["+1"]);
+    assert_eq!(tape_payloads(&root, "r0"), ["+1"]);
     assert_eq!(
         root.query_selector_all("[data-testid=in-flight] li")
             .unwrap()
@@ -253,7 +214,7 @@ async fn an_invalid_command_leaves_the_run_untouched() {
     let error = text(&root, "[data-testid=write-error]");
     assert!(error.contains("is a key-value command"), "{error}");
     assert_eq!(status(&root), "Tick 0 \u{b7} Step 0");
-    assert!(log_commands(&root, "r0").is_empty());
+    assert!(tape_payloads(&root, "r0").is_empty());
 
     type_command(&root, "+5").await;
     click(&root, "Write").await;
@@ -262,7 +223,7 @@ async fn an_invalid_command_leaves_the_run_untouched() {
     expected.input(Input::write("+5".parse().unwrap()));
     assert_shows(&root, expected.world());
     assert_eq!(status(&root), "Tick 0 \u{b7} Step 1");
-    assert_eq!(log_commands(&root, "r0"), ["+5"]);
+    assert_eq!(tape_payloads(&root, "r0"), ["+5"]);
 }
 
 #[wasm_bindgen_test]
@@ -349,7 +310,7 @@ async fn a_link_opens_its_scenario() {
     assert_eq!(select.value(), "split-brain-unfenced");
     assert!(find(&root, "[role=alert]").is_none());
     assert_shows(&root, engine_for("split-brain-unfenced").world());
-    assert_eq!(log_commands(&root, "r0"), Vec::<String>::new());
+    assert_eq!(tape_payloads(&root, "r0"), Vec::<String>::new());
     // Make primary is offered to backups, never to the primary.
     assert!(!offers(&root, "r0", "Make primary").await);
     assert!(offers(&root, "r1", "Make primary").await);

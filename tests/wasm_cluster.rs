@@ -9,9 +9,8 @@
 mod common;
 
 use common::dom::*;
-use loglab::engine::log::Payload;
 use loglab::engine::protocol::ProtocolKind;
-use loglab::engine::{ClientId, Input, NodeId, Timeline, TraceKind, World};
+use loglab::engine::{ClientId, Input, NodeId, TraceKind, World};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
@@ -91,32 +90,6 @@ fn shows_button(root: &Element, name: &str) -> bool {
             .trim()
             == name
     })
-}
-
-/// Opens a node's actions and clicks one of them.
-async fn node_action(root: &Element, node: &str, action: &str) {
-    if find(root, &format!("[data-testid=actions-{node}]")).is_none() {
-        mouse_click(root, &format!("[data-testid=node-{node}]")).await;
-    }
-    click(root, action).await;
-}
-
-/// The payload a tape cell shows for a record.
-fn short(payload: &Payload) -> String {
-    match payload {
-        Payload::EpochStart { .. } => "epoch start".to_owned(),
-        other => other.to_string(),
-    }
-}
-
-fn tape_payloads(root: &Element, node: &str) -> Vec<String> {
-    all(
-        root,
-        &format!("[data-testid=tape-{node}] td.record .payload"),
-    )
-    .iter()
-    .map(|c| c.text_content().unwrap_or_default().trim().to_owned())
-    .collect()
 }
 
 fn role_text(world: &World, id: NodeId) -> String {
@@ -232,13 +205,6 @@ fn assert_draws(root: &Element, world: &World) {
     pairs.sort();
     pairs.dedup();
     assert_eq!(cut_drawn, pairs.len(), "links drawn cut");
-}
-
-async fn step_both(root: &Element, expected: &mut Timeline, steps: usize) {
-    for _ in 0..steps {
-        click(root, "Step").await;
-        assert!(expected.step());
-    }
 }
 
 #[wasm_bindgen_test]

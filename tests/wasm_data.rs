@@ -16,15 +16,9 @@ use loglab::engine::table::{diff, table_at};
 use loglab::engine::{Input, NodeId, Timeline, World};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, Event, EventInit, HtmlInputElement, HtmlSelectElement};
+use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn bubbling(kind: &str) -> Event {
-    let init = EventInit::new();
-    init.set_bubbles(true);
-    Event::new_with_event_init_dict(kind, &init).unwrap()
-}
 
 /// Moves a range input (found by id) as a user dragging it would.
 async fn slide(root: &Element, id: &str, value: u64) {
@@ -47,13 +41,6 @@ async fn tick_box(root: &Element, id: &str) {
     let input: HtmlInputElement = find(root, &format!("#{id}")).unwrap().dyn_into().unwrap();
     input.click();
     yew::scheduler::flush().await;
-}
-
-async fn step_both(root: &Element, expected: &mut Timeline, times: usize) {
-    for _ in 0..times {
-        click(root, "Step").await;
-        assert!(expected.step());
-    }
 }
 
 /// Steps the app to the end of its run; returns the engine at the same place.

@@ -10,7 +10,6 @@
 mod common;
 
 use common::dom::*;
-use loglab::engine::log::Payload;
 use loglab::engine::permalink::Link;
 use loglab::engine::protocol::ProtocolKind;
 use loglab::engine::{Input, NodeId, Timeline, World};
@@ -79,37 +78,6 @@ fn trace_hash(root: &Element) -> String {
         .unwrap()
 }
 
-/// The payloads on a node's log tape, oldest first.
-fn log_commands(root: &Element, node: &str) -> Vec<String> {
-    let cells = root
-        .query_selector_all(&format!("[data-testid=tape-{node}] td.record .payload"))
-        .unwrap();
-    (0..cells.length())
-        .map(|i| cells.item(i).unwrap().text_content().unwrap_or_default())
-        .collect()
-}
-
-/// What a tape cell shows for a record.
-fn short(payload: &Payload) -> String {
-    match payload {
-        Payload::EpochStart { .. } => "epoch start".to_owned(),
-        other => other.to_string(),
-    }
-}
-
-/// Opens a node's actions in the cluster view and clicks one.
-async fn node_action(root: &Element, node: &str, action: &str) {
-    if find(root, &format!("[data-testid=actions-{node}]")).is_none() {
-        let card = find(root, &format!("[data-testid=node-{node}]")).unwrap();
-        let init = EventInit::new();
-        init.set_bubbles(true);
-        card.dispatch_event(&Event::new_with_event_init_dict("click", &init).unwrap())
-            .unwrap();
-        yew::scheduler::flush().await;
-    }
-    click(root, action).await;
-}
-
 /// The page shows `world`: where it is, its exact trace, and every log.
 fn assert_shows(root: &Element, world: &World) {
     let expected = format!("Tick {} \u{b7} Step {}", world.tick(), world.step_count());
@@ -117,7 +85,7 @@ fn assert_shows(root: &Element, world: &World) {
     assert_eq!(trace_hash(root), format!("{:016x}", world.trace_hash()));
     for node in world.nodes() {
         let commands: Vec<String> = node.log.read_from(0).map(|r| short(&r.payload)).collect();
-        assert_eq!(log_commands(root, &node.id.to_string()), commands);
+        assert_eq!(tape_payloads(root, &node.id.to_string()), commands);
     }
 }
 

@@ -1,6 +1,7 @@
 //! DOM helpers for the wasm component tests: mount the app or a
 //! component, find elements the way a user names them, click, wait.
 
+use loglab::engine::log::Payload;
 use loglab::engine::Timeline;
 use loglab::ui::App;
 use std::sync::Arc;
@@ -95,4 +96,60 @@ pub fn has_button(root: &Element, name: &str) -> bool {
         .filter_map(|i| buttons.item(i))
         .filter_map(|b| b.dyn_into::<Element>().ok())
         .any(|b| b.get_attribute("aria-label").as_deref() == Some(name))
+}
+
+/// A DOM event of this kind that bubbles, as a user's would.
+pub fn bubbling(kind: &str) -> web_sys::Event {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    web_sys::Event::new_with_event_init_dict(kind, &init).unwrap()
+}
+
+/// Opens a node's actions in the cluster view, unless they are open.
+pub async fn open_actions(root: &Element, node: &str) {
+    if find(root, &format!("[data-testid=actions-{node}]")).is_none() {
+        let card = find(root, &format!("[data-testid=node-{node}]")).unwrap();
+        card.dispatch_event(&bubbling("click")).unwrap();
+        yew::scheduler::flush().await;
+    }
+}
+
+/// Opens a node's actions and clicks one of them.
+pub async fn node_action(root: &Element, node: &str, action: &str) {
+    open_actions(root, node).await;
+    click(root, action).await;
+}
+
+/// The payloads on a node's log tape, oldest first.
+pub fn tape_payloads(root: &Element, node: &str) -> Vec<String> {
+    let cells = root
+        .query_selector_all(&format!("[data-testid=tape-{node}] td.record .payload"))
+        .unwrap();
+    (0..cells.length())
+        .map(|i| {
+            cells
+                .item(i)
+                .unwrap()
+                .text_content()
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// What a tape cell shows for a record.
+pub fn short(payload: &Payload) -> String {
+    match payload {
+        Payload::EpochStart { .. } => "epoch start".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Clicks Step in the app and steps `expected` alike, `steps` times.
+pub async fn step_both(root: &Element, expected: &mut Timeline, steps: usize) {
+    for _ in 0..steps {
+        click(root, "Step").await;
+        assert!(expected.step());
+    }
 }
