@@ -20,7 +20,6 @@ use super::subscriber::{Subscriber, SubscriberConfig, SUBSCRIBER_NODE};
 use super::table::compact;
 use super::trace::{chain_hash_with, DropReason, TraceEvent, TraceKind, EMPTY_TRACE_HASH};
 use serde::Serialize;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// One server: a durable log, and volatile state a crash throws away.
@@ -993,7 +992,7 @@ impl World {
         let deliver_tick = self.tick + latency;
         // Sized for the usual label, so formatting it does not regrow.
         let mut text = String::with_capacity(32);
-        let _ = write!(text, "{message}");
+        message.write_label(&mut text);
         self.record(TraceKind::Send {
             id,
             from,
