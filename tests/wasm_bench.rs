@@ -3,8 +3,10 @@
 //! JSON as the native command, one line each, after `BENCH_JSON ` and
 //! `HISTORY_JSON `, for `scripts/bench` to compare.
 //!
-//! Built only with the `bench-wasm` feature, in an optimized profile:
-//!   cargo test --profile wasm-release --target wasm32-unknown-unknown \
+//! Built only with the `bench-wasm` feature, in the `wasm-bench` profile
+//! (opt-level 3, as the native `release`; the shipped bundle is built for
+//! size with opt-level z, which runs slower):
+//!   cargo test --profile wasm-bench --target wasm32-unknown-unknown \
 //!     --features bench-wasm --test wasm_bench -- --nocapture
 //! `LOGLAB_BENCH_TICKS` and `LOGLAB_BENCH_HISTORY_STEPS`, read at compile
 //! time, change the workload (defaults: 20000 ticks, 1000000 steps).

@@ -90,10 +90,19 @@ pub struct InFlight {
 }
 
 /// The network's state: what is cut and what is in flight.
+///
+/// Messages in flight sit in slots that are reused once their message
+/// lands, found by id through a small ordered index: a message is launched
+/// and landed without moving it again, and the slots never outnumber the
+/// most messages ever in flight at once.
 #[derive(Clone, Debug, Default)]
 pub struct Network {
     cut: BTreeSet<(NodeId, NodeId)>,
-    in_flight: BTreeMap<MsgId, InFlight>,
+    /// Id of each message in flight → its slot, in id order.
+    index: BTreeMap<MsgId, u32>,
+    slots: Vec<Option<InFlight>>,
+    /// Empty slots, reused last-freed first.
+    free: Vec<u32>,
     next_id: u64,
 }
 
@@ -130,15 +139,68 @@ impl Network {
     }
 
     pub fn launch(&mut self, message: InFlight) {
-        self.in_flight.insert(message.id, message);
+        let id = message.id;
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(message);
+                slot
+            }
+            None => {
+                self.slots.push(Some(message));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        if let Some(old) = self.index.insert(id, slot) {
+            // An id launched twice: the newer message replaces the older.
+            self.slots[old as usize] = None;
+            self.free.push(old);
+        }
     }
 
     pub fn land(&mut self, id: MsgId) -> Option<InFlight> {
-        self.in_flight.remove(&id)
+        let slot = self.index.remove(&id)?;
+        self.free.push(slot);
+        self.slots[slot as usize].take()
     }
 
     /// Messages on the wire, oldest first.
     pub fn in_flight(&self) -> impl Iterator<Item = &InFlight> {
-        self.in_flight.values()
+        self.index
+            .values()
+            .filter_map(|&slot| self.slots[slot as usize].as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(id: u64) -> InFlight {
+        InFlight {
+            id: MsgId(id),
+            from: NodeId(0),
+            to: NodeId(1),
+            message: Message::Ack { log_end: id },
+            sent_tick: 0,
+            deliver_tick: 1,
+        }
+    }
+
+    #[test]
+    fn in_flight_messages_come_back_by_id_and_list_oldest_first() {
+        let mut network = Network::default();
+        for id in [3, 1, 2, 5] {
+            network.launch(message(id));
+        }
+        assert_eq!(network.land(MsgId(2)).map(|m| m.id), Some(MsgId(2)));
+        assert_eq!(network.land(MsgId(2)), None);
+        network.launch(message(4));
+        let ids: Vec<u64> = network.in_flight().map(|m| m.id.0).collect();
+        assert_eq!(ids, [1, 3, 4, 5]);
+        assert_eq!(network.slots.len(), 4, "the freed slot was reused");
+        for id in [1, 3, 4, 5] {
+            assert_eq!(network.land(MsgId(id)).map(|m| m.id.0), Some(id));
+        }
+        assert_eq!(network.in_flight().count(), 0);
     }
 }

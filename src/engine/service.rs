@@ -124,7 +124,10 @@ pub struct Surroundings {
 
 impl Surroundings {
     pub fn of(seed: u64, node: NodeId, tick: Tick, offset: Offset) -> Surroundings {
-        let key = [seed.to_le_bytes(), tick.to_le_bytes(), offset.to_le_bytes()].concat();
+        let mut key = [0u8; 24];
+        key[..8].copy_from_slice(&seed.to_le_bytes());
+        key[8..16].copy_from_slice(&tick.to_le_bytes());
+        key[16..].copy_from_slice(&offset.to_le_bytes());
         Surroundings {
             clock: (tick + u64::from(node.0)) as i64,
             stream: xxh3_64_with_seed(&key, u64::from(node.0)),

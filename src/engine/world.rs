@@ -94,6 +94,8 @@ pub struct World {
     /// Per subscriber, (step, lag) each time its lag changed: the lag
     /// curve over the whole run, at O(1) per change and shared by clones.
     lag_samples: Vec<Chunked<(u64, Offset)>>,
+    /// The effect buffer handlers fill, reused so a handler allocates nothing.
+    effects_scratch: Vec<Effect>,
 }
 
 #[derive(Clone, Debug)]
@@ -141,6 +143,7 @@ impl World {
             groups: Vec::new(),
             hash_scratch: Vec::new(),
             lag_samples: Vec::new(),
+            effects_scratch: Vec::new(),
         };
         world.groups = world
             .scenario
@@ -888,12 +891,14 @@ impl World {
         let Some(index) = self.index(node) else {
             return;
         };
-        let mut out = Out::default();
+        if !self.nodes[index].up {
+            return;
+        }
+        let mut out = Out {
+            effects: std::mem::take(&mut self.effects_scratch),
+        };
         let before = {
             let n = &mut self.nodes[index];
-            if !n.up {
-                return;
-            }
             let before = (n.protocol.role(), n.protocol.epoch());
             let ctx = Ctx {
                 me: node,
@@ -908,14 +913,16 @@ impl World {
             handler(n.protocol.as_mut(), &ctx, &mut out);
             before
         };
+        let mut effects = out.effects;
         let protocol = &self.nodes[index].protocol;
         let (role, epoch) = (protocol.role(), protocol.epoch());
         if (role, epoch) != before {
             self.record(TraceKind::Role { node, role, epoch });
         }
-        for effect in out.effects {
+        for effect in effects.drain(..) {
             self.carry_out_effect(index, effect);
         }
+        self.effects_scratch = effects;
     }
 
     fn carry_out_effect(&mut self, index: usize, effect: Effect) {
@@ -1032,11 +1039,14 @@ impl World {
 
         let id = self.network.next_id();
         let deliver_tick = self.tick + latency;
+        // Sized for the usual label, so formatting it does not regrow.
+        let mut text = String::with_capacity(32);
+        message.write_label(&mut text);
         self.record(TraceKind::Send {
             id,
             from,
             to,
-            message: message.to_string(),
+            message: text,
             deliver_tick,
         });
         let dropped = if self.network.is_cut(from, to) {
