@@ -114,6 +114,9 @@ pub struct Timeline {
     old_stride: usize,
     /// Keyframes before this position were thinned.
     thinned_before: usize,
+    /// Positions of the kept `Input` actions, ascending: the page asks for
+    /// the latest input before the current position every frame.
+    inputs: Vec<usize>,
     world: World,
 }
 
@@ -142,6 +145,7 @@ impl Timeline {
             },
             old_stride: every.max(1),
             thinned_before: 0,
+            inputs: Vec::new(),
             world,
         }
     }
@@ -186,6 +190,17 @@ impl Timeline {
     /// The kept actions that led to the current world.
     pub fn past_actions(&self) -> &[Action] {
         &self.actions[..self.position() - self.start]
+    }
+
+    /// The latest input among the actions that led to the current world.
+    pub fn last_past_input(&self) -> Option<&TimedInput> {
+        let position = self.position();
+        let index = self.inputs.partition_point(|&p| p < position);
+        let at = *self.inputs.get(index.checked_sub(1)?)?;
+        match &self.actions[at - self.start] {
+            Action::Input(timed) => Some(timed),
+            Action::Step => None,
+        }
     }
 
     pub fn keyframe_count(&self) -> usize {
@@ -243,6 +258,8 @@ impl Timeline {
     pub fn input(&mut self, input: Input) {
         let position = self.position();
         self.actions.truncate(position - self.start);
+        self.inputs.retain(|&p| p < position);
+        self.inputs.push(position);
         let keep = self.keyframes.partition_point(|k| k.position <= position);
         self.keyframe_bytes -= self.keyframes[keep..]
             .iter()
@@ -393,6 +410,7 @@ impl Timeline {
             return;
         }
         self.actions.drain(..new_start - self.start);
+        self.inputs.retain(|&p| p >= new_start);
         self.keyframe_bytes -= self.keyframes[..first]
             .iter()
             .map(|k| k.bytes)
@@ -688,6 +706,11 @@ mod tests {
                     let straight = fresh_at(&scenario, &all[..timeline.position()]);
                     prop_assert_eq!(timeline.world().trace_hash(), straight.trace_hash());
                     prop_assert!(timeline.keyframe_count() <= max_keyframes);
+                    let scanned = timeline.past_actions().iter().rev().find_map(|a| match a {
+                        Action::Input(timed) => Some(&**timed),
+                        Action::Step => None,
+                    });
+                    prop_assert_eq!(timeline.last_past_input(), scanned);
                     prop_assert!(timeline.actions().len() <= max_steps + every);
                 }
             }

@@ -6,12 +6,13 @@ use super::controls::Controls;
 use super::event_list::EventList;
 use super::in_flight_list::InFlightList;
 use super::location;
+use super::recent::Recent;
 use super::scenario_picker::{Choice, ScenarioPicker};
 use super::slot::Slot;
 use super::status::Status;
 use super::view;
 use super::{cluster_view, log_tapes, space_time, subscribers_panel, table_view};
-use crate::engine::{Action, Input, Scenario, Tick, Timeline, World};
+use crate::engine::{Input, Scenario, Tick, Timeline, World};
 use crate::scenarios;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
@@ -41,6 +42,10 @@ pub const DEFAULT_SCENARIO: &str = "arithmetic";
 /// no eye follows single steps then, and the frames go to the run.
 const MIN_PAINT_MS: f64 = 20.0;
 const MIN_PAINT_FAST_MS: f64 = 50.0;
+
+/// At the fastest speeds, the most time a frame spends stepping: the rest
+/// of the steps wait for the next frame, so the page keeps answering.
+const FRAME_BUDGET_MS: f64 = 12.0;
 
 /// How long a run goes on after the user's last input, so that what the
 /// input sets off (a failover, a catch-up) can play out.
@@ -106,6 +111,9 @@ pub struct App {
     player: Option<AnimationFrame>,
     pacer: Pacer,
     speed: usize,
+    /// The last steps' events and the lag curves, kept while stepping
+    /// forward so a redraw need not replay or reread the run.
+    recent: Recent,
     /// When the page was last redrawn (ms since the epoch).
     painted: f64,
     /// The next frame is the first since Play: it is always drawn.
@@ -156,14 +164,10 @@ fn choices(bundled: &[Bundled]) -> Vec<Choice> {
 /// user acted near the end. Without an end, primary-backup heartbeats would
 /// keep Step enabled forever.
 fn end_tick(timeline: &Timeline) -> Tick {
+    // Inputs are recorded in time order: the latest is the last one.
     let last_input = timeline
-        .past_actions()
-        .iter()
-        .filter_map(|action| match action {
-            Action::Input(timed) => Some(timed.tick + AFTER_INPUT_TICKS),
-            Action::Step => None,
-        })
-        .max();
+        .last_past_input()
+        .map(|timed| timed.tick + AFTER_INPUT_TICKS);
     timeline.scenario().run_ticks.max(last_input.unwrap_or(0))
 }
 
@@ -491,6 +495,7 @@ impl Component for App {
             player: None,
             pacer: Pacer::default(),
             speed: DEFAULT_SPEED,
+            recent: Recent::default(),
             painted: f64::NEG_INFINITY,
             first_frame: false,
             shortcuts_open: false,
@@ -619,10 +624,17 @@ impl Component for App {
                 }
                 let end = end_tick(timeline);
                 let due = self.pacer.frame(self.speed);
-                for _ in 0..due {
+                let started = js_sys::Date::now();
+                for n in 0..due {
+                    // The fastest speeds run what fits in the frame.
+                    if n % 64 == 63 && js_sys::Date::now() - started > FRAME_BUDGET_MS {
+                        break;
+                    }
+                    let before = timeline.world().trace_hash();
                     if !can_step_before(timeline, end) || !timeline.step() {
                         break;
                     }
+                    self.recent.stepped(timeline, before);
                 }
                 if !can_step(timeline) {
                     self.player = None;
@@ -650,8 +662,9 @@ impl Component for App {
             }
             Msg::Step => {
                 self.player = None;
-                if can_step(timeline) {
-                    timeline.step();
+                let before = timeline.world().trace_hash();
+                if can_step(timeline) && timeline.step() {
+                    self.recent.stepped(timeline, before);
                 }
             }
             Msg::Back => {
@@ -756,6 +769,7 @@ impl App {
         let on_input = link.callback(Msg::Input);
         let slot = Slot {
             timeline,
+            recent: &self.recent,
             on_input: on_input.clone(),
             on_seek: link.callback(Msg::Seek),
         };
@@ -782,7 +796,7 @@ impl App {
                 <CheckersPanel violations={view::violations(world)} invariants={view::invariants(world)} on_seek={slot.on_seek.clone()} />
                 <div class="panels">
                     <InFlightList messages={view::messages(world)} />
-                    <EventList steps={view::recent_steps(timeline)} />
+                    <EventList steps={view::recent_steps(&slot.events_since(timeline.position().saturating_sub(view::EVENT_WINDOW)))} />
                 </div>
 
                 { subscribers_panel::panel(&slot) }

@@ -19,6 +19,7 @@ mod network_bar;
 mod node_actions;
 mod partition_dialog;
 mod player;
+mod recent;
 mod scenario_picker;
 mod scrubber;
 mod settings;
