@@ -116,6 +116,15 @@ pub struct App {
     recent: Recent,
     /// When the page was last redrawn (ms since the epoch).
     painted: f64,
+    /// When the frame being drawn began, and how long the last redraw
+    /// took from there: while playing, the next redraw waits at least
+    /// twice that, so a heavy page still leaves most frames to the run.
+    frame_started: f64,
+    draw_ms: f64,
+    /// Whether to leave `performance.measure` entries per frame
+    /// (`loglab-step`, `loglab-draw`): set by `window.loglabFrameTiming`,
+    /// for the frame-time benchmark.
+    timing: bool,
     /// The next frame is the first since Play: it is always drawn.
     first_frame: bool,
     shortcuts_open: bool,
@@ -211,6 +220,24 @@ fn verdict(world: &World) -> Html {
                 </p>
             }
         }
+    }
+}
+
+/// Whether the page asked for per-frame `performance.measure` entries.
+fn frame_timing_wanted() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"loglabFrameTiming".into())
+        .is_ok_and(|value| value.is_truthy())
+}
+
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
+fn measure(name: &str, since: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.measure_with_start_mark(name, since);
     }
 }
 
@@ -497,6 +524,9 @@ impl Component for App {
             speed: DEFAULT_SPEED,
             recent: Recent::default(),
             painted: f64::NEG_INFINITY,
+            frame_started: 0.0,
+            draw_ms: 0.0,
+            timing: frame_timing_wanted(),
             first_frame: false,
             shortcuts_open: false,
             share: None,
@@ -625,6 +655,10 @@ impl Component for App {
                 let end = end_tick(timeline);
                 let due = self.pacer.frame(self.speed);
                 let started = js_sys::Date::now();
+                self.frame_started = started;
+                if self.timing {
+                    mark("loglab-frame");
+                }
                 for n in 0..due {
                     // The fastest speeds run what fits in the frame.
                     if n % 64 == 63 && js_sys::Date::now() - started > FRAME_BUDGET_MS {
@@ -648,10 +682,13 @@ impl Component for App {
                 let pause = match SPEEDS[self.speed].0 {
                     _ if std::mem::take(&mut self.first_frame) => 0.0,
                     0..=1 => 0.0,
-                    2..=8 => MIN_PAINT_MS,
-                    _ => MIN_PAINT_FAST_MS,
+                    2..=8 => MIN_PAINT_MS.max(2.0 * self.draw_ms),
+                    _ => MIN_PAINT_FAST_MS.max(2.0 * self.draw_ms),
                 };
                 if due == 0 || js_sys::Date::now() - self.painted < pause {
+                    if self.timing {
+                        measure("loglab-step", "loglab-frame");
+                    }
                     return false;
                 }
             }
@@ -712,6 +749,12 @@ impl Component for App {
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
         self.painted = js_sys::Date::now();
+        if self.player.is_some() {
+            self.draw_ms = (self.painted - self.frame_started).max(0.0);
+            if self.timing {
+                measure("loglab-draw", "loglab-frame");
+            }
+        }
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {

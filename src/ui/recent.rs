@@ -14,9 +14,9 @@
 //! (which replays) answers.
 
 use super::view::{LagHistory, LagSeries, LAG_SAMPLES};
-use crate::engine::{Timeline, TraceEvent};
+use crate::engine::{ClientId, Timeline, TraceEvent};
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 /// Steps of events kept: the space-time diagram reads the most (its window
 /// and the steps before it).
@@ -29,6 +29,8 @@ pub struct Recent {
     /// Events of steps `at - steps.len() + 1 ..= at`, oldest first.
     steps: VecDeque<Vec<TraceEvent>>,
     lags: RefCell<LagCache>,
+    /// Acknowledgements read so far, and the clients among them.
+    clients: RefCell<(usize, BTreeSet<ClientId>)>,
 }
 
 impl Recent {
@@ -43,6 +45,7 @@ impl Recent {
         if !follows {
             self.steps.clear();
             *self.lags.get_mut() = LagCache::default();
+            *self.clients.get_mut() = Default::default();
         }
         if self.steps.len() == KEEP {
             self.steps.pop_front();
@@ -68,6 +71,21 @@ impl Recent {
                 .collect();
         }
         timeline.events_between(from, position)
+    }
+
+    /// Every client that was acknowledged, and c0 (the page's own client).
+    pub fn clients(&self, timeline: &Timeline) -> Vec<ClientId> {
+        let kept = self.at == Some((timeline.position(), timeline.world().trace_hash()));
+        let mut cache = self.clients.borrow_mut();
+        let acks = timeline.world().client_acks();
+        if !kept || cache.0 > acks.len() {
+            *cache = Default::default();
+        }
+        let (read, clients) = &mut *cache;
+        clients.insert(ClientId::default());
+        clients.extend(acks.iter_from(*read).map(|a| a.client));
+        *read = acks.len();
+        clients.iter().copied().collect()
     }
 
     /// Every subscriber's lag curve up to the current position.

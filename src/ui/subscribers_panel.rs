@@ -305,7 +305,7 @@ pub fn panel(slot: &Slot) -> Html {
                     <div class="sub-cards">
                         { for subs.iter().map(|s| card(s, &history, &slot.on_input)) }
                     </div>
-                    <ReadYourWrite choices={view::query_choices(world)}
+                    <ReadYourWrite choices={view::query_choices(world, slot.recent.clients(slot.timeline))}
                         answers={view::recent_answers(&slot.events_since(
                             slot.timeline.position().saturating_sub(view::ANSWER_WINDOW)))}
                         waiting={view::waiting_reads(world)}

@@ -480,7 +480,8 @@ pub struct QueryChoices {
     pub default_client: ClientId,
 }
 
-pub fn query_choices(world: &World) -> QueryChoices {
+/// `clients`: every client acknowledged so far (see `Recent::clients`).
+pub fn query_choices(world: &World, clients: Vec<ClientId>) -> QueryChoices {
     let mut keys = BTreeSet::new();
     for (config, sub) in world.subscribers() {
         keys.extend(sub.view.cache.keys().cloned());
@@ -509,8 +510,6 @@ pub fn query_choices(world: &World) -> QueryChoices {
             }
         }
     }
-    let mut clients = BTreeSet::from([ClientId::default()]);
-    clients.extend(world.client_acks().iter_from(0).map(|a| a.client));
     let acks = world.client_acks();
     let default_client = acks
         .get(acks.len().wrapping_sub(1))
@@ -519,7 +518,7 @@ pub fn query_choices(world: &World) -> QueryChoices {
         default_client,
         subscribers: world.subscribers().map(|(c, _)| c.name.clone()).collect(),
         keys: keys.into_iter().collect(),
-        clients: clients.into_iter().collect(),
+        clients,
     }
 }
 
