@@ -43,6 +43,10 @@ pub const DEFAULT_SCENARIO: &str = "arithmetic";
 const MIN_PAINT_MS: f64 = 20.0;
 const MIN_PAINT_FAST_MS: f64 = 50.0;
 
+/// The longest a playing page goes without a redraw, however slow the
+/// last one was (the first after a long replay rebuilds every cache).
+const MAX_PAINT_MS: f64 = 400.0;
+
 /// At the fastest speeds, the most time a frame spends stepping: the rest
 /// of the steps wait for the next frame, so the page keeps answering.
 const FRAME_BUDGET_MS: f64 = 12.0;
@@ -660,8 +664,13 @@ impl Component for App {
                     mark("loglab-frame");
                 }
                 for n in 0..due {
-                    // The fastest speeds run what fits in the frame.
-                    if n % 64 == 63 && js_sys::Date::now() - started > FRAME_BUDGET_MS {
+                    // Past 64 steps a frame, a frame runs what fits in its
+                    // budget, in whole runs of 64.
+                    if due > 64
+                        && n > 0
+                        && n % 64 == 0
+                        && js_sys::Date::now() - started > FRAME_BUDGET_MS
+                    {
                         break;
                     }
                     let before = timeline.world().trace_hash();
@@ -682,8 +691,8 @@ impl Component for App {
                 let pause = match SPEEDS[self.speed].0 {
                     _ if std::mem::take(&mut self.first_frame) => 0.0,
                     0..=1 => 0.0,
-                    2..=8 => MIN_PAINT_MS.max(2.0 * self.draw_ms),
-                    _ => MIN_PAINT_FAST_MS.max(2.0 * self.draw_ms),
+                    2..=8 => MIN_PAINT_MS.max(2.0 * self.draw_ms).min(MAX_PAINT_MS),
+                    _ => MIN_PAINT_FAST_MS.max(2.0 * self.draw_ms).min(MAX_PAINT_MS),
                 };
                 if due == 0 || js_sys::Date::now() - self.painted < pause {
                     if self.timing {
