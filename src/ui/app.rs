@@ -43,6 +43,9 @@ pub const DEFAULT_SCENARIO: &str = "arithmetic";
 const MIN_PAINT_MS: f64 = 20.0;
 const MIN_PAINT_FAST_MS: f64 = 50.0;
 
+/// One display frame at 60 Hz.
+const DISPLAY_FRAME_MS: f64 = 16.7;
+
 /// The longest a playing page goes without a redraw, however slow the
 /// last one was (the first after a long replay rebuilds every cache).
 const MAX_PAINT_MS: f64 = 400.0;
@@ -120,15 +123,12 @@ pub struct App {
     recent: Recent,
     /// When the page was last redrawn (ms since the epoch).
     painted: f64,
-    /// When the frame being drawn began, and how long the last redraw
-    /// took from there: while playing, the next redraw waits at least
-    /// twice that, so a heavy page still leaves most frames to the run.
-    frame_started: f64,
+    /// While playing: whether the last frame redrew the page, and how long
+    /// the last redraw took (from its frame's start to the next frame's,
+    /// less one display frame). The next redraw waits at least twice that,
+    /// so a heavy page still leaves most frames to the run.
+    drew: bool,
     draw_ms: f64,
-    /// Whether to leave `performance.measure` entries per frame
-    /// (`loglab-step`, `loglab-draw`): set by `window.loglabFrameTiming`,
-    /// for the frame-time benchmark.
-    timing: bool,
     /// The next frame is the first since Play: it is always drawn.
     first_frame: bool,
     shortcuts_open: bool,
@@ -224,24 +224,6 @@ fn verdict(world: &World) -> Html {
                 </p>
             }
         }
-    }
-}
-
-/// Whether the page asked for per-frame `performance.measure` entries.
-fn frame_timing_wanted() -> bool {
-    js_sys::Reflect::get(&js_sys::global(), &"loglabFrameTiming".into())
-        .is_ok_and(|value| value.is_truthy())
-}
-
-fn mark(name: &str) {
-    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = performance.mark(name);
-    }
-}
-
-fn measure(name: &str, since: &str) {
-    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = performance.measure_with_start_mark(name, since);
     }
 }
 
@@ -528,9 +510,8 @@ impl Component for App {
             speed: DEFAULT_SPEED,
             recent: Recent::default(),
             painted: f64::NEG_INFINITY,
-            frame_started: 0.0,
+            drew: false,
             draw_ms: 0.0,
-            timing: frame_timing_wanted(),
             first_frame: false,
             shortcuts_open: false,
             share: None,
@@ -659,9 +640,8 @@ impl Component for App {
                 let end = end_tick(timeline);
                 let due = self.pacer.frame(self.speed);
                 let started = js_sys::Date::now();
-                self.frame_started = started;
-                if self.timing {
-                    mark("loglab-frame");
+                if std::mem::take(&mut self.drew) {
+                    self.draw_ms = (started - self.painted - DISPLAY_FRAME_MS).max(0.0);
                 }
                 for n in 0..due {
                     // Past 64 steps a frame, a frame runs what fits in its
@@ -694,12 +674,11 @@ impl Component for App {
                     2..=8 => MIN_PAINT_MS.max(2.0 * self.draw_ms).min(MAX_PAINT_MS),
                     _ => MIN_PAINT_FAST_MS.max(2.0 * self.draw_ms).min(MAX_PAINT_MS),
                 };
-                if due == 0 || js_sys::Date::now() - self.painted < pause {
-                    if self.timing {
-                        measure("loglab-step", "loglab-frame");
-                    }
+                if due == 0 || started - self.painted < pause {
                     return false;
                 }
+                self.drew = true;
+                self.painted = started;
             }
             Msg::Play if self.player.is_none() && can_step(timeline) => {
                 self.pacer = Pacer::starting(self.speed);
@@ -754,16 +733,6 @@ impl Component for App {
             self.show_settings_in_url();
         }
         true
-    }
-
-    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
-        self.painted = js_sys::Date::now();
-        if self.player.is_some() {
-            self.draw_ms = (self.painted - self.frame_started).max(0.0);
-            if self.timing {
-                measure("loglab-draw", "loglab-frame");
-            }
-        }
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
