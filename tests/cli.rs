@@ -53,6 +53,9 @@ fn run_reports_the_arithmetic_example() {
 #[test]
 fn every_example_runs_and_only_planted_bugs_violate() {
     for (name, _) in loglab::scenarios::BUNDLED {
+        if *name == "scale" {
+            continue; // two million steps: swept over its first ticks in tests/replication.rs
+        }
         let out = loglab(&["run", &scenario_path(name)]);
         assert!(
             out.status.success(),

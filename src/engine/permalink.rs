@@ -26,9 +26,11 @@ use super::scenario::{Scenario, ScenarioError};
 use super::timeline::Timeline;
 use std::sync::Arc;
 
-/// The furthest position a link may ask for: replaying more than this
-/// would keep the page busy for too long.
-pub const MAX_POSITION: usize = 100_000;
+/// The furthest position a link may ask for: as many steps as a timeline
+/// keeps by default (`HistoryLimits::default().max_steps`). The scale
+/// scenario passes 100 000 records at about 2.7 million steps; replaying
+/// that many keeps the page busy for a while (a minute or two in wasm).
+pub const MAX_POSITION: usize = 4_000_000;
 
 /// Everything a share link carries.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

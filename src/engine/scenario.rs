@@ -9,7 +9,7 @@ use super::import::{self, Format, LineError, OnInvalid};
 use super::input::{Input, TimedInput};
 use super::network::{LatencyTicks, NetworkConfig};
 use super::protocol::{ProtocolKind, ProtocolParams};
-use super::service::ServiceKind;
+use super::service::{Command, ServiceKind};
 use super::subscriber::SubscriberConfig;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -47,10 +47,49 @@ pub struct Scenario {
     /// falls further behind must re-bootstrap from the compacted log.
     #[serde(default)]
     pub retention_records: Option<u64>,
+    /// A steady client load: writes generated as the run goes, so a long
+    /// run needs no long list of inputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<Load>,
     /// Writes taken from a real change log instead of (or besides) `inputs`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import: Option<ImportSpec>,
     pub run_ticks: Tick,
+}
+
+/// Most commands a load cycles through.
+pub const MAX_LOAD_COMMANDS: usize = 64;
+
+/// One client write every `every_ticks` from `start_tick` up to
+/// `until_tick` (default: the end of the run), cycling through `commands`.
+/// At a tick with a scenario input too, the input goes first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Load {
+    #[serde(default)]
+    pub client: super::ids::ClientId,
+    #[serde(default = "first_tick")]
+    pub start_tick: Tick,
+    #[serde(default = "first_tick")]
+    pub every_ticks: Tick,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_tick: Option<Tick>,
+    pub commands: Vec<Command>,
+}
+
+impl Load {
+    /// The tick of write number `n` (from 0), if the load makes one.
+    pub fn tick_of(&self, n: u64, run_ticks: Tick) -> Option<Tick> {
+        let tick = n
+            .checked_mul(self.every_ticks)?
+            .checked_add(self.start_tick)?;
+        (tick <= self.until_tick.unwrap_or(run_ticks).min(run_ticks)).then_some(tick)
+    }
+
+    /// Write number `n`'s command.
+    pub fn command(&self, n: u64) -> &Command {
+        &self.commands[(n % self.commands.len() as u64) as usize]
+    }
 }
 
 /// Where an imported change log comes from and how its changes are fed in.
@@ -220,6 +259,22 @@ impl Scenario {
             known(format!("network.links[{i}].to"), link.to)?;
             if let Some(latency) = link.latency_ticks {
                 check_latency(&format!("network.links[{i}].latency_ticks"), latency)?;
+            }
+        }
+        if let Some(load) = &self.load {
+            if load.every_ticks == 0 || load.every_ticks > 10_000 {
+                return Err(invalid("load.every_ticks", "must be between 1 and 10000"));
+            }
+            if load.commands.is_empty() || load.commands.len() > MAX_LOAD_COMMANDS {
+                return Err(invalid(
+                    "load.commands",
+                    format!("needs 1 to {MAX_LOAD_COMMANDS} commands"),
+                ));
+            }
+            for (i, command) in load.commands.iter().enumerate() {
+                command
+                    .check_service(self.service)
+                    .map_err(|message| invalid(format!("load.commands[{i}]"), message))?;
             }
         }
         if self.retention_records == Some(0) {

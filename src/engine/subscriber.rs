@@ -230,6 +230,11 @@ impl Subscriber {
             let around = Surroundings::of(seed, me, tick, record.offset);
             if let Some(write) = record.change(&self.view.table, around) {
                 self.view.fold(record.offset, &write);
+                if config.kind != SubscriberKind::Warehouse {
+                    // Only a warehouse loads staged rows; elsewhere they
+                    // would pile up and every commit would copy them all.
+                    self.view.staged.clear();
+                }
             }
             self.position = record.offset + 1;
             self.processed += 1;

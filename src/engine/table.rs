@@ -12,12 +12,18 @@ use std::collections::BTreeMap;
 /// executed as `node` would (it matters only for nondeterministic ones).
 pub fn table_at(log: &Log, offset: Offset, service: ServiceKind, seed: u64, node: NodeId) -> State {
     let mut state = State::initial(service);
-    for record in log.read_from(0).take_while(|r| r.offset < offset) {
-        if let Some(write) = record.change(&state, Surroundings::of(seed, node, 0, record.offset)) {
+    fold_range(&mut state, log, 0, offset, seed, node);
+    state
+}
+
+/// Folds the records `from..to` of `log` into `state`, the table at
+/// `from`: `table_at` carried forward without starting over.
+pub fn fold_range(state: &mut State, log: &Log, from: Offset, to: Offset, seed: u64, node: NodeId) {
+    for record in log.read_from(from).take_while(|r| r.offset < to) {
+        if let Some(write) = record.change(state, Surroundings::of(seed, node, 0, record.offset)) {
             state.install(&write);
         }
     }
-    state
 }
 
 /// Key-based compaction of the first `upto` records: the latest change

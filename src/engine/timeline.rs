@@ -132,6 +132,9 @@ pub struct Timeline {
     /// The inputs made before `start`, with their positions: a share link
     /// still rebuilds the whole run after its oldest steps were forgotten.
     forgotten_inputs: Vec<(usize, Input)>,
+    /// Positions of the kept `Input` actions, ascending: the page asks for
+    /// the latest input before the current position every frame.
+    input_positions: Vec<usize>,
     world: World,
 }
 
@@ -161,6 +164,7 @@ impl Timeline {
             old_stride: every.max(1),
             thinned_before: 0,
             forgotten_inputs: Vec::new(),
+            input_positions: Vec::new(),
             world,
         }
     }
@@ -222,6 +226,17 @@ impl Timeline {
     /// The kept actions that led to the current world.
     pub fn past_actions(&self) -> &[Action] {
         &self.actions[..self.position() - self.start]
+    }
+
+    /// The latest input among the actions that led to the current world.
+    pub fn last_past_input(&self) -> Option<&TimedInput> {
+        let position = self.position();
+        let index = self.input_positions.partition_point(|&p| p < position);
+        let at = *self.input_positions.get(index.checked_sub(1)?)?;
+        match &self.actions[at - self.start] {
+            Action::Input(timed) => Some(timed),
+            Action::Step => None,
+        }
     }
 
     pub fn keyframe_count(&self) -> usize {
@@ -290,6 +305,8 @@ impl Timeline {
     pub fn input(&mut self, input: Input) {
         let position = self.position();
         self.actions.truncate(position - self.start);
+        self.input_positions.retain(|&p| p < position);
+        self.input_positions.push(position);
         let keep = self.keyframes.partition_point(|k| k.position <= position);
         self.keyframe_bytes -= self.keyframes[keep..]
             .iter()
@@ -434,6 +451,7 @@ impl Timeline {
                 Action::Input(timed) => Some((start + i, timed.input)),
                 Action::Step => None,
             }));
+        self.input_positions.retain(|&p| p >= new_start);
         self.keyframe_bytes -= self.keyframes[..first]
             .iter()
             .map(|k| k.bytes)
@@ -758,6 +776,11 @@ mod tests {
                     let straight = fresh_at(&scenario, &all[..timeline.position()]);
                     prop_assert_eq!(timeline.world().trace_hash(), straight.trace_hash());
                     prop_assert!(timeline.keyframe_count() <= max_keyframes);
+                    let scanned = timeline.past_actions().iter().rev().find_map(|a| match a {
+                        Action::Input(timed) => Some(&**timed),
+                        Action::Step => None,
+                    });
+                    prop_assert_eq!(timeline.last_past_input(), scanned);
                     prop_assert!(timeline.actions().len() <= max_steps + every);
                 }
             }

@@ -75,6 +75,8 @@ pub struct World {
     /// stay in the shared scenario instead of the queue, so a world clone
     /// does not copy them.
     next_input: usize,
+    /// Number of the next write of the scenario's `load`.
+    next_load: u64,
     rng: SimRng,
     client_acks: Chunked<ClientAck>,
     trace_hash: u64,
@@ -133,6 +135,7 @@ impl World {
             network: Network::default(),
             queue: EventQueue::default(),
             next_input: 0,
+            next_load: 0,
             client_acks: Chunked::default(),
             trace_hash: EMPTY_TRACE_HASH,
             trace_len: 0,
@@ -246,13 +249,19 @@ impl World {
         self.scenario.inputs.get(self.next_input)
     }
 
+    /// When the scenario's load writes next, if it does.
+    fn next_load_tick(&self) -> Option<Tick> {
+        let load = self.scenario.load.as_ref()?;
+        load.tick_of(self.next_load, self.scenario.run_ticks)
+    }
+
     /// When the next event is due, if any.
     pub fn next_tick(&self) -> Option<Tick> {
         let input = self.next_scenario_input().map(|i| i.tick);
-        match (input, self.queue.next_tick()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [input, self.next_load_tick(), self.queue.next_tick()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Direct access for checker tests that plant a fault by hand.
@@ -271,14 +280,32 @@ impl World {
     /// At equal ticks a scenario input runs before queued events.
     pub fn step(&mut self) -> bool {
         let input_tick = self.next_scenario_input().map(|i| i.tick);
+        let load_tick = self.next_load_tick();
         let queue_tick = self.queue.next_tick();
-        if input_tick.is_some_and(|t| queue_tick.is_none_or(|q| t <= q)) {
+        if input_tick
+            .is_some_and(|t| queue_tick.is_none_or(|q| t <= q) && load_tick.is_none_or(|l| t <= l))
+        {
             let scenario = Arc::clone(&self.scenario);
             let timed = &scenario.inputs[self.next_input];
             self.next_input += 1;
             self.begin_step();
             self.tick = timed.tick;
             self.carry_out_input(&timed.input);
+            self.end_step();
+            return true;
+        }
+        if let Some(tick) = load_tick.filter(|&l| queue_tick.is_none_or(|q| l <= q)) {
+            let scenario = Arc::clone(&self.scenario);
+            let load = scenario.load.as_ref().expect("a load tick means a load");
+            let input = Input::Write {
+                client: load.client,
+                command: load.command(self.next_load).clone(),
+                to: None,
+            };
+            self.next_load += 1;
+            self.begin_step();
+            self.tick = tick;
+            self.carry_out_input(&input);
             self.end_step();
             return true;
         }

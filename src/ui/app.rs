@@ -7,12 +7,13 @@ use super::event_list::EventList;
 use super::in_flight_list::InFlightList;
 use super::location;
 use super::open_file::{self, FileText, OpenFile, Said};
+use super::recent::Recent;
 use super::scenario_picker::{Choice, ScenarioPicker};
 use super::slot::Slot;
 use super::status::Status;
 use super::view;
 use super::{cluster_view, log_tapes, space_time, subscribers_panel, table_view};
-use crate::engine::{Action, Input, Scenario, Tick, Timeline, World};
+use crate::engine::{Input, Scenario, Tick, Timeline, World};
 use crate::scenarios;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
@@ -42,6 +43,17 @@ pub const DEFAULT_SCENARIO: &str = "arithmetic";
 /// no eye follows single steps then, and the frames go to the run.
 const MIN_PAINT_MS: f64 = 20.0;
 const MIN_PAINT_FAST_MS: f64 = 50.0;
+
+/// One display frame at 60 Hz.
+const DISPLAY_FRAME_MS: f64 = 16.7;
+
+/// The longest a playing page goes without a redraw, however slow the
+/// last one was (the first after a long replay rebuilds every cache).
+const MAX_PAINT_MS: f64 = 400.0;
+
+/// At the fastest speeds, the most time a frame spends stepping: the rest
+/// of the steps wait for the next frame, so the page keeps answering.
+const FRAME_BUDGET_MS: f64 = 12.0;
 
 /// How long a run goes on after the user's last input, so that what the
 /// input sets off (a failover, a catch-up) can play out.
@@ -121,8 +133,17 @@ pub struct App {
     player: Option<AnimationFrame>,
     pacer: Pacer,
     speed: usize,
+    /// The last steps' events and the lag curves, kept while stepping
+    /// forward so a redraw need not replay or reread the run.
+    recent: Recent,
     /// When the page was last redrawn (ms since the epoch).
     painted: f64,
+    /// While playing: whether the last frame redrew the page, and how long
+    /// the last redraw took (from its frame's start to the next frame's,
+    /// less one display frame). The next redraw waits at least twice that,
+    /// so a heavy page still leaves most frames to the run.
+    drew: bool,
+    draw_ms: f64,
     /// The next frame is the first since Play: it is always drawn.
     first_frame: bool,
     shortcuts_open: bool,
@@ -171,14 +192,10 @@ fn choices(bundled: &[Bundled]) -> Vec<Choice> {
 /// user acted near the end. Without an end, primary-backup heartbeats would
 /// keep Step enabled forever.
 fn end_tick(timeline: &Timeline) -> Tick {
+    // Inputs are recorded in time order: the latest is the last one.
     let last_input = timeline
-        .past_actions()
-        .iter()
-        .filter_map(|action| match action {
-            Action::Input(timed) => Some(timed.tick + AFTER_INPUT_TICKS),
-            Action::Step => None,
-        })
-        .max();
+        .last_past_input()
+        .map(|timed| timed.tick + AFTER_INPUT_TICKS);
     timeline.scenario().run_ticks.max(last_input.unwrap_or(0))
 }
 
@@ -556,7 +573,10 @@ impl Component for App {
             player: None,
             pacer: Pacer::default(),
             speed: DEFAULT_SPEED,
+            recent: Recent::default(),
             painted: f64::NEG_INFINITY,
+            drew: false,
+            draw_ms: 0.0,
             first_frame: false,
             shortcuts_open: false,
             share: None,
@@ -689,10 +709,25 @@ impl Component for App {
                 }
                 let end = end_tick(timeline);
                 let due = self.pacer.frame(self.speed);
-                for _ in 0..due {
+                let started = js_sys::Date::now();
+                if std::mem::take(&mut self.drew) {
+                    self.draw_ms = (started - self.painted - DISPLAY_FRAME_MS).max(0.0);
+                }
+                for n in 0..due {
+                    // Past 64 steps a frame, a frame runs what fits in its
+                    // budget, in whole runs of 64.
+                    if due > 64
+                        && n > 0
+                        && n % 64 == 0
+                        && js_sys::Date::now() - started > FRAME_BUDGET_MS
+                    {
+                        break;
+                    }
+                    let before = timeline.world().trace_hash();
                     if !can_step_before(timeline, end) || !timeline.step() {
                         break;
                     }
+                    self.recent.stepped(timeline, before);
                 }
                 if !can_step(timeline) {
                     self.player = None;
@@ -706,12 +741,14 @@ impl Component for App {
                 let pause = match SPEEDS[self.speed].0 {
                     _ if std::mem::take(&mut self.first_frame) => 0.0,
                     0..=1 => 0.0,
-                    2..=8 => MIN_PAINT_MS,
-                    _ => MIN_PAINT_FAST_MS,
+                    2..=8 => MIN_PAINT_MS.max(2.0 * self.draw_ms).min(MAX_PAINT_MS),
+                    _ => MIN_PAINT_FAST_MS.max(2.0 * self.draw_ms).min(MAX_PAINT_MS),
                 };
-                if due == 0 || js_sys::Date::now() - self.painted < pause {
+                if due == 0 || started - self.painted < pause {
                     return false;
                 }
+                self.drew = true;
+                self.painted = started;
             }
             Msg::Play if self.player.is_none() && can_step(timeline) => {
                 self.pacer = Pacer::starting(self.speed);
@@ -720,8 +757,9 @@ impl Component for App {
             }
             Msg::Step => {
                 self.player = None;
-                if can_step(timeline) {
-                    timeline.step();
+                let before = timeline.world().trace_hash();
+                if can_step(timeline) && timeline.step() {
+                    self.recent.stepped(timeline, before);
                 }
             }
             Msg::Back => {
@@ -765,10 +803,6 @@ impl Component for App {
             self.show_settings_in_url();
         }
         true
-    }
-
-    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
-        self.painted = js_sys::Date::now();
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
@@ -835,6 +869,7 @@ impl App {
         let on_input = link.callback(Msg::Input);
         let slot = Slot {
             timeline,
+            recent: &self.recent,
             on_input: on_input.clone(),
             on_seek: link.callback(Msg::Seek),
         };
@@ -861,7 +896,7 @@ impl App {
                 <CheckersPanel violations={view::violations(world)} invariants={view::invariants(world)} on_seek={slot.on_seek.clone()} />
                 <div class="panels">
                     <InFlightList messages={view::messages(world)} />
-                    <EventList steps={view::recent_steps(timeline)} />
+                    <EventList steps={view::recent_steps(&slot.events_since(timeline.position().saturating_sub(view::EVENT_WINDOW)))} />
                 </div>
 
                 { subscribers_panel::panel(&slot) }

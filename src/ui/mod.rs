@@ -20,6 +20,7 @@ mod node_actions;
 mod open_file;
 mod partition_dialog;
 mod player;
+mod recent;
 mod scenario_picker;
 mod scrubber;
 mod settings;

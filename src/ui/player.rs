@@ -2,10 +2,12 @@
 //!
 //! Speeds go from one step every 32 frames (about two a second, slow
 //! enough for a class to follow each message) to 64 steps a frame, on a
-//! doubling scale. A `Pacer` turns a speed into whole steps per frame.
+//! doubling scale, then 256, 1024 and 4096 for long runs (a frame steps
+//! for at most a few milliseconds, so the fastest run what fits). A
+//! `Pacer` turns a speed into whole steps per frame.
 
 /// Steps per frame as `steps / frames`, slowest first.
-pub const SPEEDS: [(u32, u32); 12] = [
+pub const SPEEDS: [(u32, u32); 15] = [
     (1, 32),
     (1, 16),
     (1, 8),
@@ -18,6 +20,9 @@ pub const SPEEDS: [(u32, u32); 12] = [
     (16, 1),
     (32, 1),
     (64, 1),
+    (256, 1),
+    (1024, 1),
+    (4096, 1),
 ];
 
 /// One step every 16 frames: about four a second.

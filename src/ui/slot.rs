@@ -2,14 +2,25 @@
 //! panel may change it. A panel never touches the timeline itself; it
 //! derives what it shows from `timeline` and sends inputs or seeks.
 
-use crate::engine::{Input, Timeline};
+use super::recent::Recent;
+use crate::engine::{Input, Timeline, TraceEvent};
 use yew::Callback;
 
 pub struct Slot<'a> {
     pub timeline: &'a Timeline,
+    /// What the page kept of the last steps (see `recent`).
+    pub recent: &'a Recent,
     /// Carries out an input now: it is recorded, and if the timeline was
     /// moved back it forks the run there.
     pub on_input: Callback<Input>,
     /// Moves to a recorded position (a step number) without changing the run.
     pub on_seek: Callback<usize>,
+}
+
+impl Slot<'_> {
+    /// The trace events of the steps after `from` up to the current
+    /// position, from the kept steps when they reach back that far.
+    pub fn events_since(&self, from: usize) -> Vec<TraceEvent> {
+        self.recent.events_since(self.timeline, from)
+    }
 }

@@ -550,7 +550,7 @@ pub fn panel(slot: &Slot) -> Html {
     let timeline = slot.timeline;
     let position = timeline.position();
     let first = position.saturating_sub(WINDOW);
-    let events = timeline.events_between(first.saturating_sub(LOOKBACK), position);
+    let events = slot.events_since(first.saturating_sub(LOOKBACK));
     let world = timeline.world();
     let lanes = world.nodes().iter().map(|n| n.id).collect();
     let diagram = Diagram::build(&events, first as u64, position as u64, world.tick(), lanes);

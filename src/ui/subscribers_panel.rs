@@ -288,7 +288,7 @@ pub fn panel(slot: &Slot) -> Html {
     let history = if subs.is_empty() {
         None
     } else {
-        Some(view::lag_history(slot.timeline))
+        Some(slot.recent.lag_history(slot.timeline))
     };
     html! {
         <>
@@ -305,8 +305,9 @@ pub fn panel(slot: &Slot) -> Html {
                     <div class="sub-cards">
                         { for subs.iter().map(|s| card(s, &history, &slot.on_input)) }
                     </div>
-                    <ReadYourWrite choices={view::query_choices(world)}
-                        answers={view::recent_answers(slot.timeline)}
+                    <ReadYourWrite choices={view::query_choices(world, slot.recent.clients(slot.timeline))}
+                        answers={view::recent_answers(&slot.events_since(
+                            slot.timeline.position().saturating_sub(view::ANSWER_WINDOW)))}
                         waiting={view::waiting_reads(world)}
                         on_input={slot.on_input.clone()} />
                 </section>

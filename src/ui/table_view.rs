@@ -4,7 +4,7 @@
 
 use super::slot::Slot;
 use crate::engine::service::{ServiceKind, State};
-use crate::engine::table::{compact, diff, fold, table_at, Change};
+use crate::engine::table::{compact, diff, fold, fold_range, table_at, Change};
 use crate::engine::{Log, NodeId, Offset, Record};
 use std::collections::BTreeMap;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -22,11 +22,54 @@ pub struct NodeLog {
     pub runs_service: bool,
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct TableViewProps {
     pub nodes: Vec<NodeLog>,
     pub service: ServiceKind,
     pub seed: u64,
+    /// The world the logs come from (step and trace hash): props compare by
+    /// it, not record by record.
+    pub version: (u64, u64),
+}
+
+impl PartialEq for TableViewProps {
+    fn eq(&self, other: &Self) -> bool {
+        (self.version, self.service, self.seed) == (other.version, other.service, other.seed)
+    }
+}
+
+/// A table folded up to an offset of one node's log, kept between redraws
+/// so that following a growing log folds only the new records.
+#[derive(Default)]
+struct Folded {
+    node: Option<NodeId>,
+    offset: Offset,
+    /// The record just before `offset`: if the log still holds it there,
+    /// nothing below was truncated and rewritten.
+    last: Option<Record>,
+    table: Option<State>,
+}
+
+impl Folded {
+    fn table_at(&mut self, node: &NodeLog, at: Offset, service: ServiceKind, seed: u64) -> State {
+        let same_prefix = self.node == Some(node.id)
+            && self.offset <= at
+            && self.table.is_some()
+            && self.offset.checked_sub(1).map(|o| node.log.get(o)) == self.last.as_ref().map(Some);
+        let mut table = match self.table.take() {
+            Some(table) if same_prefix => table,
+            _ => {
+                self.offset = 0;
+                State::initial(service)
+            }
+        };
+        fold_range(&mut table, &node.log, self.offset, at, seed, node.id);
+        self.node = Some(node.id);
+        self.offset = at;
+        self.last = at.checked_sub(1).and_then(|o| node.log.get(o)).cloned();
+        self.table = Some(table.clone());
+        table
+    }
 }
 
 fn cells(state: &State) -> BTreeMap<String, i64> {
@@ -112,6 +155,7 @@ pub fn table_view(props: &TableViewProps) -> Html {
     let at = use_state(|| None::<Offset>);
     let since = use_state(|| None::<Offset>);
     let compacted = use_state(|| false);
+    let folded = use_mut_ref(Folded::default);
     let default = props
         .nodes
         .iter()
@@ -128,7 +172,9 @@ pub fn table_view(props: &TableViewProps) -> Html {
     let at_value = (*at).unwrap_or(end).min(end);
     let since_value = (*since).unwrap_or(0).min(end);
     let (service, seed, id) = (props.service, props.seed, chosen.id);
-    let table = table_at(&chosen.log, at_value, service, seed, id);
+    let table = folded
+        .borrow_mut()
+        .table_at(chosen, at_value, service, seed);
     let before = table_at(&chosen.log, since_value, service, seed, id);
     let changes = diff(&before, &table);
     let changed: BTreeMap<&str, &Change> = changes.iter().map(|c| (c.key.as_str(), c)).collect();
@@ -293,6 +339,7 @@ pub fn panel(slot: &Slot) -> Html {
         })
         .collect();
     html! {
-        <TableView key={scenario.name.clone()} {nodes} service={scenario.service} seed={scenario.seed} />
+        <TableView key={scenario.name.clone()} {nodes} service={scenario.service} seed={scenario.seed}
+            version={(world.step_count(), world.trace_hash())} />
     }
 }

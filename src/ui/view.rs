@@ -10,7 +10,7 @@ use crate::engine::service::State;
 use crate::engine::subscriber::{Subscriber, SubscriberKind};
 use crate::engine::table::table_at;
 use crate::engine::world::Node;
-use crate::engine::{ClientId, NodeId, Timeline, TraceKind, World};
+use crate::engine::{ClientId, NodeId, TraceEvent, TraceKind, World};
 use std::collections::BTreeSet;
 
 /// How much of the network a node can still reach.
@@ -217,11 +217,11 @@ pub const STATE_ROWS: usize = 8;
 /// How many steps the event feed narrates.
 pub const EVENT_WINDOW: usize = 6;
 /// How far back subscriber answers stay listed.
-const ANSWER_WINDOW: usize = 60;
+pub const ANSWER_WINDOW: usize = 60;
 /// Most sentences shown for one step.
 const SENTENCES_PER_STEP: usize = 10;
 /// Points per lag curve at most.
-const LAG_SAMPLES: usize = 120;
+pub const LAG_SAMPLES: usize = 120;
 
 /// Whether a subscriber (or group member) is reading.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -481,29 +481,36 @@ pub struct QueryChoices {
     pub default_client: ClientId,
 }
 
-pub fn query_choices(world: &World) -> QueryChoices {
+/// `clients`: every client acknowledged so far (see `Recent::clients`).
+pub fn query_choices(world: &World, clients: Vec<ClientId>) -> QueryChoices {
     let mut keys = BTreeSet::new();
     for (config, sub) in world.subscribers() {
         keys.extend(sub.view.cache.keys().cloned());
         if let Some(node) = world.node(config.source) {
             let scenario = world.scenario();
-            let table = table_at(
-                &node.log,
-                node.log.end(),
-                scenario.service,
-                scenario.seed,
-                node.id,
-            );
-            match table {
+            // A node that applied its whole log holds its table already;
+            // folding a long log for every subscriber every frame does not
+            // keep up with playing.
+            let applied = node.runs_service() && node.machine.applied_offset == node.log.end();
+            let table = if applied {
+                std::borrow::Cow::Borrowed(&node.machine.state)
+            } else {
+                std::borrow::Cow::Owned(table_at(
+                    &node.log,
+                    node.log.end(),
+                    scenario.service,
+                    scenario.seed,
+                    node.id,
+                ))
+            };
+            match &*table {
                 State::Number(_) => {
                     keys.insert("value".to_owned());
                 }
-                State::Table(table) => keys.extend(table.into_keys()),
+                State::Table(table) => keys.extend(table.keys().cloned()),
             }
         }
     }
-    let mut clients = BTreeSet::from([ClientId::default()]);
-    clients.extend(world.client_acks().iter_from(0).map(|a| a.client));
     let acks = world.client_acks();
     let default_client = acks
         .get(acks.len().wrapping_sub(1))
@@ -512,7 +519,7 @@ pub fn query_choices(world: &World) -> QueryChoices {
         default_client,
         subscribers: world.subscribers().map(|(c, _)| c.name.clone()).collect(),
         keys: keys.into_iter().collect(),
-        clients: clients.into_iter().collect(),
+        clients,
     }
 }
 
@@ -535,12 +542,11 @@ impl AnswerView {
     }
 }
 
-/// Answers given in the last `ANSWER_WINDOW` steps, newest first.
-pub fn recent_answers(timeline: &Timeline) -> Vec<AnswerView> {
-    let position = timeline.position();
-    let mut answers: Vec<AnswerView> = timeline
-        .events_between(position.saturating_sub(ANSWER_WINDOW), position)
-        .into_iter()
+/// Answers among `events` (the last `ANSWER_WINDOW` steps'), newest first.
+pub fn recent_answers(events: &[TraceEvent]) -> Vec<AnswerView> {
+    let mut answers: Vec<AnswerView> = events
+        .iter()
+        .cloned()
         .filter_map(|event| match event.kind {
             TraceKind::SubscriberAnswer {
                 subscriber,
@@ -712,48 +718,6 @@ pub struct LagHistory {
     pub max_lag: u64,
 }
 
-/// Every subscriber's lag (source log end − position) from the start of
-/// the run to the current position, from the lag changes the world
-/// records: at most `LAG_SAMPLES` points per curve, each the largest lag
-/// in its stretch of steps so a spike is never sampled away.
-pub fn lag_history(timeline: &Timeline) -> LagHistory {
-    let world = timeline.world();
-    let position = world.step_count();
-    let bucket = position.div_ceil(LAG_SAMPLES as u64).max(1);
-    let series: Vec<LagSeries> = world
-        .subscribers()
-        .enumerate()
-        .map(|(i, (config, _))| {
-            let mut points: Vec<(u64, u64)> = Vec::new();
-            if let Some(samples) = world.lag_samples(i) {
-                for &(step, lag) in samples.iter_from(0) {
-                    let at = (step / bucket) * bucket;
-                    match points.last_mut() {
-                        Some(last) if last.0 == at => last.1 = last.1.max(lag),
-                        _ => points.push((at, lag)),
-                    }
-                }
-            }
-            let now = points.last().map_or(0, |p| p.1);
-            points.push((position, now));
-            LagSeries {
-                name: config.name.clone(),
-                points,
-            }
-        })
-        .collect();
-    let max_lag = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1))
-        .max()
-        .unwrap_or(0);
-    LagHistory {
-        series,
-        until: position,
-        max_lag,
-    }
-}
-
 /// An invariant the scenario's checkers watch, and how it stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvariantView {
@@ -850,12 +814,10 @@ pub struct StepStory {
     pub more: usize,
 }
 
-/// The last `EVENT_WINDOW` steps up to the current position, newest first.
-pub fn recent_steps(timeline: &Timeline) -> Vec<StepStory> {
-    let position = timeline.position();
-    let events = timeline.events_between(position.saturating_sub(EVENT_WINDOW), position);
+/// The steps of `events` (the last `EVENT_WINDOW` steps'), newest first.
+pub fn recent_steps(events: &[TraceEvent]) -> Vec<StepStory> {
     let mut stories: Vec<StepStory> = Vec::new();
-    for event in &events {
+    for event in events {
         let sentence = narrate(&event.kind);
         match stories.last_mut() {
             Some(story) if story.step == event.step => story.sentences.push(sentence),
