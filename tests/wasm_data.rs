@@ -56,21 +56,6 @@ async fn step_to_end(root: &Element, name: &str) -> Timeline {
     expected
 }
 
-fn texts(root: &Element, selector: &str) -> Vec<String> {
-    let found = root.query_selector_all(selector).unwrap();
-    (0..found.length())
-        .map(|i| {
-            found
-                .item(i)
-                .unwrap()
-                .text_content()
-                .unwrap_or_default()
-                .trim()
-                .to_owned()
-        })
-        .collect()
-}
-
 /// Asserts every subscriber card shows what the engine's world holds.
 fn assert_subscribers(root: &Element, world: &World) {
     assert_eq!(

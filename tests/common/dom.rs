@@ -120,14 +120,12 @@ pub async fn node_action(root: &Element, node: &str, action: &str) {
     click(root, action).await;
 }
 
-/// The payloads on a node's log tape, oldest first.
-pub fn tape_payloads(root: &Element, node: &str) -> Vec<String> {
-    let cells = root
-        .query_selector_all(&format!("[data-testid=tape-{node}] td.record .payload"))
-        .unwrap();
-    (0..cells.length())
+/// The trimmed text of every element matching `selector`, in order.
+pub fn texts(root: &Element, selector: &str) -> Vec<String> {
+    let found = root.query_selector_all(selector).unwrap();
+    (0..found.length())
         .map(|i| {
-            cells
+            found
                 .item(i)
                 .unwrap()
                 .text_content()
@@ -136,6 +134,14 @@ pub fn tape_payloads(root: &Element, node: &str) -> Vec<String> {
                 .to_owned()
         })
         .collect()
+}
+
+/// The payloads on a node's log tape, oldest first.
+pub fn tape_payloads(root: &Element, node: &str) -> Vec<String> {
+    texts(
+        root,
+        &format!("[data-testid=tape-{node}] td.record .payload"),
+    )
 }
 
 /// What a tape cell shows for a record.
