@@ -282,6 +282,7 @@ impl Subscriber {
             }
         }
         self.position = position;
+        self.source_rewound = None;
         self.commit();
     }
 

@@ -795,55 +795,21 @@ impl World {
             .map_or(0, |keep| commit.saturating_sub(keep));
         if let Some(lost_from) = self.subscribers[index].source_rewound {
             // Records it read are gone from its source: rebuild from the
-            // source's log as it is now, compacted.
-            let compacted = compact(
-                &source.log,
-                commit,
-                scenario.service,
-                scenario.seed,
-                source.id,
-                0,
-            );
+            // source's log as it is now.
             let last = from.saturating_sub(1).max(lost_from);
             let read = if last == lost_from {
                 format!("record #{lost_from}")
             } else {
                 format!("records #{lost_from}..#{last}")
             };
-            let what = format!(
-                "read {read} that {} has since truncated: re-bootstraps from {} compacted records",
-                source.id,
-                compacted.len()
-            );
-            self.subscribers[index].source_rewound = None;
-            self.subscribers[index].bootstrap(scenario.service, &compacted, commit);
-            self.record(TraceKind::SubscriberState {
-                subscriber: config.name.clone(),
-                what,
-            });
-            self.wake_subscribers();
+            let why = format!("read {read} that {} has since truncated", source.id);
+            self.rebootstrap(index, commit, why);
             return;
         }
         if from < retained_from {
             // Fell behind the retention point: the records it needs are gone.
-            let compacted = compact(
-                &source.log,
-                retained_from,
-                scenario.service,
-                scenario.seed,
-                source.id,
-                0,
-            );
-            let what = format!(
-                "fell behind the retention point #{retained_from}: re-bootstraps from {} compacted records",
-                compacted.len()
-            );
-            self.subscribers[index].bootstrap(scenario.service, &compacted, retained_from);
-            self.record(TraceKind::SubscriberState {
-                subscriber: config.name.clone(),
-                what,
-            });
-            self.wake_subscribers();
+            let why = format!("fell behind the retention point #{retained_from}");
+            self.rebootstrap(index, retained_from, why);
             return;
         }
         let upto = commit.min(from + config.batch_records);
@@ -871,6 +837,34 @@ impl World {
             self.record(TraceKind::SubscriberCommit { subscriber, offset });
         }
         self.answer_waiting_reads(index);
+        self.wake_subscribers();
+    }
+
+    /// Rebuilds subscriber `index` from its source's log up to `upto`,
+    /// compacted, and traces why.
+    fn rebootstrap(&mut self, index: usize, upto: Offset, why: String) {
+        let scenario = Arc::clone(&self.scenario);
+        let config = &scenario.subscribers[index];
+        let Some(source) = self.node(config.source) else {
+            return;
+        };
+        let compacted = compact(
+            &source.log,
+            upto,
+            scenario.service,
+            scenario.seed,
+            source.id,
+            0,
+        );
+        let what = format!(
+            "{why}: re-bootstraps from {} compacted records",
+            compacted.len()
+        );
+        self.subscribers[index].bootstrap(scenario.service, &compacted, upto);
+        self.record(TraceKind::SubscriberState {
+            subscriber: config.name.clone(),
+            what,
+        });
         self.wake_subscribers();
     }
 
