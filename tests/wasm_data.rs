@@ -90,14 +90,16 @@ fn assert_subscribers(root: &Element, world: &World) {
         );
         match config.kind {
             SubscriberKind::Cache => {
-                let keys: Vec<String> = sub.view.cache.keys().cloned().collect();
+                let State::Table(table) = &sub.view.table else {
+                    panic!("key-value scenario");
+                };
+                let keys: Vec<String> = table.keys().cloned().collect();
                 assert_eq!(rows, keys, "{name} cache keys");
                 let values = texts(
                     root,
                     &format!("[data-testid=sub-{name}-state] tbody tr:not(.empty) td"),
                 );
-                let expected: Vec<String> =
-                    sub.view.cache.values().map(|v| v.to_string()).collect();
+                let expected: Vec<String> = table.values().map(|v| v.to_string()).collect();
                 assert_eq!(values, expected, "{name} cache values");
             }
             SubscriberKind::SearchIndex => {

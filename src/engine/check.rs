@@ -50,6 +50,12 @@ pub struct Checkers {
     /// each read folds only the records since the last one (a refold from
     /// zero per read made long runs quadratic).
     replica_tables: BTreeMap<String, (Offset, State)>,
+    /// Per pair of nodes (`a * nodes + b`, `a < b`): the applied offset at
+    /// which their states were last found equal. Neither state changes
+    /// without its applied offset moving, except through a crash or a
+    /// truncation (which forget the pair), so an equal pair is compared
+    /// once per offset rather than at every step.
+    equal_at: Vec<Option<Offset>>,
 }
 
 /// A partition as the checker follows it from the trace alone.
@@ -78,7 +84,11 @@ impl Checkers {
             match event.kind {
                 TraceKind::Apply { .. } | TraceKind::Restart { .. } => applied = true,
                 TraceKind::Append { .. } => appended = true,
-                TraceKind::Truncate { .. } => truncated = true,
+                TraceKind::Truncate { node, .. } => {
+                    truncated = true;
+                    self.forget_equal(world, node);
+                }
+                TraceKind::Crash { node } => self.forget_equal(world, node),
                 TraceKind::SubscriberAnswer { .. } => answered = true,
                 TraceKind::SubscriberRead { .. } => subscriber_read = true,
                 TraceKind::GroupRebalance { .. }
@@ -432,15 +442,25 @@ impl Checkers {
     /// from committed records counts: a primary may run ahead on writes
     /// that are not committed yet, and those may still be withdrawn.
     fn same_offset_same_state(&mut self, world: &World) {
-        let counts = |n: &&Node| {
+        let counts = |n: &Node| {
             n.up && n.runs_service() && n.machine.applied_offset <= n.log.commit_offset()
         };
         let nodes = world.nodes();
+        self.equal_at.resize(nodes.len() * nodes.len(), None);
         for (i, a) in nodes.iter().enumerate().filter(|(_, n)| counts(n)) {
-            for b in nodes[i + 1..].iter().filter(counts) {
-                let (applied, va, vb) =
-                    (a.machine.applied_offset, &a.machine.state, &b.machine.state);
-                if applied == b.machine.applied_offset && va != vb {
+            for (j, b) in nodes.iter().enumerate().skip(i + 1) {
+                let applied = a.machine.applied_offset;
+                let pair = i * nodes.len() + j;
+                if !counts(b)
+                    || applied != b.machine.applied_offset
+                    || self.equal_at[pair] == Some(applied)
+                {
+                    continue;
+                }
+                let (va, vb) = (&a.machine.state, &b.machine.state);
+                if va == vb {
+                    self.equal_at[pair] = Some(applied);
+                } else {
                     let explanation = format!(
                         "{} and {} have both applied {applied} records yet hold {va} and {vb}: \
                          the same log in the same order must give the same state",
@@ -448,6 +468,20 @@ impl Checkers {
                     );
                     self.report(world, SAME_OFFSET_SAME_STATE, vec![a.id, b.id], explanation);
                 }
+            }
+        }
+    }
+
+    /// `node`'s state was thrown away: its pairs must be compared afresh.
+    fn forget_equal(&mut self, world: &World, node: NodeId) {
+        let count = world.nodes().len();
+        let Some(index) = world.nodes().iter().position(|n| n.id == node) else {
+            return;
+        };
+        for other in 0..count {
+            let (a, b) = (index.min(other), index.max(other));
+            if let Some(slot) = self.equal_at.get_mut(a * count + b) {
+                *slot = None;
             }
         }
     }

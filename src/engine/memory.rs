@@ -56,11 +56,7 @@ fn view_bytes(view: &View) -> usize {
         .values()
         .map(|keys| btree_bytes(keys.len(), size_of::<String>()) + keys_bytes(keys.iter()))
         .sum::<usize>();
-    state_bytes(&view.table)
-        + table_bytes(&view.cache)
-        + index
-        + table_bytes(&view.counts)
-        + rows_bytes(&view.staged)
+    state_bytes(&view.table) + index + table_bytes(&view.counts) + rows_bytes(&view.staged)
 }
 
 fn message_bytes(message: &InFlight) -> usize {

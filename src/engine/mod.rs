@@ -25,6 +25,7 @@ pub mod scenario;
 pub mod service;
 pub mod subscriber;
 pub mod table;
+mod text;
 pub mod timeline;
 pub mod trace;
 pub mod upload;

@@ -19,6 +19,7 @@ use std::str::FromStr;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::ids::{NodeId, Offset, Tick};
+use super::text::push_i64;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -149,6 +150,24 @@ pub enum State {
 }
 
 impl State {
+    /// The value `key` holds: a table's entry, or the arithmetic number
+    /// under [`NUMBER_KEY`].
+    pub fn get(&self, key: &str) -> Option<i64> {
+        match self {
+            State::Number(n) => (key == NUMBER_KEY).then_some(*n),
+            State::Table(table) => table.get(key).copied(),
+        }
+    }
+
+    /// Every (key, value) it holds, by key: the arithmetic number is one
+    /// entry under [`NUMBER_KEY`].
+    pub fn entries(&self) -> Box<dyn Iterator<Item = (&str, i64)> + '_> {
+        match self {
+            State::Number(n) => Box::new(std::iter::once((NUMBER_KEY, *n))),
+            State::Table(table) => Box::new(table.iter().map(|(k, v)| (k.as_str(), *v))),
+        }
+    }
+
     pub fn initial(service: ServiceKind) -> State {
         match service {
             ServiceKind::Arithmetic => State::Number(0),
@@ -205,13 +224,22 @@ impl State {
     pub fn install(&mut self, write: &Write) {
         match (self, write) {
             (State::Number(n), Write::Number(v)) => *n = *v,
-            (State::Table(table), Write::Put(key, value)) => {
-                table.insert(key.clone(), *value);
-            }
+            (State::Table(table), Write::Put(key, value)) => upsert(table, key, *value),
             (State::Table(table), Write::Delete(key)) => {
                 table.remove(key);
             }
             _ => {}
+        }
+    }
+}
+
+/// Sets `map[key]`, allocating a key only when it is new: most writes
+/// change a key that is already there.
+pub(crate) fn upsert<V>(map: &mut BTreeMap<String, V>, key: &str, value: V) {
+    match map.get_mut(key) {
+        Some(slot) => *slot = value,
+        None => {
+            map.insert(key.to_owned(), value);
         }
     }
 }
@@ -221,8 +249,18 @@ impl State {
     /// changed key of a table (`apples=4`, `pears deleted`).
     pub fn change_summary(&self, write: Option<&Write>) -> String {
         match (self, write) {
-            (State::Number(n), _) => n.to_string(),
-            (State::Table(_), Some(Write::Put(key, value))) => format!("{key}={value}"),
+            (State::Number(n), _) => {
+                let mut out = String::with_capacity(20);
+                push_i64(&mut out, *n);
+                out
+            }
+            (State::Table(_), Some(Write::Put(key, value))) => {
+                let mut out = String::with_capacity(key.len() + 21);
+                out.push_str(key);
+                out.push('=');
+                push_i64(&mut out, *value);
+                out
+            }
             (State::Table(_), Some(Write::Delete(key))) => format!("{key} deleted"),
             (State::Table(_), _) => "no change".to_owned(),
         }

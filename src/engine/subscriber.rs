@@ -79,16 +79,20 @@ pub struct Row {
     pub value: Option<i64>,
 }
 
-/// A subscriber's derived state.
+/// A subscriber's derived state. Each kind keeps only its own part up to
+/// date beside the table, which every kind needs to interpret commands
+/// and which is the cache itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct View {
-    /// The source table as of `position`: needed to interpret commands.
+    /// The source table as of `position`: a cache's content.
     pub table: State,
-    pub cache: BTreeMap<String, i64>,
+    /// Search index: value → the keys that hold it.
     pub index: BTreeMap<i64, BTreeSet<String>>,
+    /// Count per key: changes seen per key.
     pub counts: BTreeMap<String, u64>,
+    /// Running sum: every value written, added up.
     pub sum: i64,
-    /// Warehouse rows read but not loaded yet.
+    /// Warehouse: rows read but not loaded yet.
     pub staged: Vec<Row>,
 }
 
@@ -96,7 +100,6 @@ impl View {
     pub fn new(service: ServiceKind) -> View {
         View {
             table: State::initial(service),
-            cache: BTreeMap::new(),
             index: BTreeMap::new(),
             counts: BTreeMap::new(),
             sum: 0,
@@ -104,36 +107,57 @@ impl View {
         }
     }
 
-    /// Folds one write in. The arithmetic service's number is the key `value`.
-    pub fn fold(&mut self, offset: Offset, write: &Write) {
-        let (key, value) = (write.key().to_owned(), write.value());
+    /// What a read of `key` from this subscriber sees (a cache's answer).
+    pub fn value_of(&self, key: &str) -> Option<i64> {
+        self.table.get(key)
+    }
+
+    /// Folds one write into the table and into `kind`'s part. The
+    /// arithmetic service's number is the key `value`. Allocates only for a
+    /// key (or value) it has not seen and for a warehouse's staged row.
+    pub fn fold(&mut self, kind: SubscriberKind, offset: Offset, write: &Write) {
+        let (key, value) = (write.key(), write.value());
+        let old = self.table.get(key);
         self.table.install(write);
-        if let Some(old) = self.cache.get(&key) {
-            if let Some(keys) = self.index.get_mut(old) {
-                keys.remove(&key);
-                if keys.is_empty() {
-                    self.index.remove(old);
+        match kind {
+            SubscriberKind::Cache | SubscriberKind::Replica => {}
+            SubscriberKind::SearchIndex => {
+                if let Some(keys) = old.and_then(|old| self.index.get_mut(&old)) {
+                    keys.remove(key);
+                    if keys.is_empty() {
+                        self.index.remove(&old.expect("found by it"));
+                    }
+                }
+                if let Some(v) = value {
+                    let keys = self.index.entry(v).or_default();
+                    if !keys.contains(key) {
+                        keys.insert(key.to_owned());
+                    }
                 }
             }
-        }
-        match value {
-            Some(v) => {
-                self.cache.insert(key.clone(), v);
-                self.index.entry(v).or_default().insert(key.clone());
-                self.sum = self.sum.wrapping_add(v);
+            SubscriberKind::CountPerKey => match self.counts.get_mut(key) {
+                Some(count) => *count += 1,
+                None => {
+                    self.counts.insert(key.to_owned(), 1);
+                }
+            },
+            SubscriberKind::RunningSum => {
+                self.sum = self.sum.wrapping_add(value.unwrap_or(0));
             }
-            None => {
-                self.cache.remove(&key);
-            }
+            SubscriberKind::Warehouse => self.staged.push(Row {
+                offset,
+                key: key.to_owned(),
+                value,
+            }),
         }
-        *self.counts.entry(key.clone()).or_insert(0) += 1;
-        self.staged.push(Row { offset, key, value });
     }
 
     /// The part of the view its kind shows, as JSON.
     pub fn shown(&self, kind: SubscriberKind, loaded: &[Row]) -> serde_json::Value {
         let shown = match kind {
-            SubscriberKind::Cache => serde_json::to_value(&self.cache),
+            SubscriberKind::Cache => {
+                serde_json::to_value(self.table.entries().collect::<BTreeMap<&str, i64>>())
+            }
             SubscriberKind::SearchIndex => serde_json::to_value(&self.index),
             SubscriberKind::Warehouse => Ok(serde_json::json!({
                 "rows": loaded.len(),
@@ -159,6 +183,10 @@ pub struct Subscriber {
     pub view: View,
     /// The view as of `committed_offset` (durable).
     checkpoint: View,
+    /// The writes folded into `view` since the last commit, in order: a
+    /// commit folds them into `checkpoint` too, which costs as much as
+    /// reading them did, where copying the view would cost its whole size.
+    uncommitted: Vec<(Offset, Write)>,
     /// Rows loaded into the warehouse: they have left the subscriber, so a
     /// crash does not take them back.
     pub loaded: Vec<Row>,
@@ -192,6 +220,7 @@ impl Subscriber {
             committed_offset: 0,
             view: View::new(service),
             checkpoint: View::new(service),
+            uncommitted: Vec::new(),
             loaded: Vec::new(),
             processed: 0,
             max_lag: 0,
@@ -216,25 +245,21 @@ impl Subscriber {
 
     /// Reads and folds up to one batch of `records` (committed records
     /// from `position` on), committing and loading as configured.
-    pub fn poll(
+    pub fn poll<'r>(
         &mut self,
         config: &SubscriberConfig,
-        records: &[Record],
+        records: impl IntoIterator<Item = &'r Record>,
         seed: u64,
         me: NodeId,
         tick: Tick,
     ) -> PollOutcome {
         let mut outcome = PollOutcome::default();
         let start = self.position;
-        for record in records.iter().take(config.batch_records as usize) {
+        for record in records.into_iter().take(config.batch_records as usize) {
             let around = Surroundings::of(seed, me, tick, record.offset);
             if let Some(write) = record.change(&self.view.table, around) {
-                self.view.fold(record.offset, &write);
-                if config.kind != SubscriberKind::Warehouse {
-                    // Only a warehouse loads staged rows; elsewhere they
-                    // would pile up and every commit would copy them all.
-                    self.view.staged.clear();
-                }
+                self.view.fold(config.kind, record.offset, &write);
+                self.uncommitted.push((record.offset, write));
             }
             self.position = record.offset + 1;
             self.processed += 1;
@@ -244,7 +269,7 @@ impl Subscriber {
                 outcome.loaded_rows += self.load(config.idempotent_load);
             }
             if self.position - self.committed_offset >= config.commit_every_records {
-                self.commit();
+                self.commit(config.kind);
                 outcome.committed = Some(self.position);
             }
         }
@@ -266,24 +291,41 @@ impl Subscriber {
         count
     }
 
-    fn commit(&mut self) {
+    /// Makes the checkpoint what the view is now.
+    fn commit(&mut self, kind: SubscriberKind) {
         self.committed_offset = self.position;
-        self.checkpoint = self.view.clone();
+        for (offset, write) in self.uncommitted.drain(..) {
+            // Staged rows are copied below, as they are after any loads.
+            self.checkpoint.fold(kind, offset, &write);
+        }
+        self.checkpoint.staged.clone_from(&self.view.staged);
+        debug_assert_eq!(
+            self.checkpoint, self.view,
+            "a checkpoint is the view it commits"
+        );
     }
 
     /// Starts over from a compacted log that ends at `position`: the table
     /// comes out whole, views that count history see only what compaction
     /// kept.
-    pub fn bootstrap(&mut self, service: ServiceKind, compacted: &[Record], position: Offset) {
+    pub fn bootstrap(
+        &mut self,
+        config: &SubscriberConfig,
+        service: ServiceKind,
+        compacted: &[Record],
+        position: Offset,
+    ) {
         self.view = View::new(service);
         for record in compacted {
             if let Payload::Write(write) = &record.payload {
-                self.view.fold(record.offset, write);
+                self.view.fold(config.kind, record.offset, write);
             }
         }
         self.position = position;
         self.source_rewound = None;
-        self.commit();
+        self.committed_offset = position;
+        self.checkpoint = self.view.clone();
+        self.uncommitted.clear();
     }
 
     /// Loses everything after the last commit.
@@ -297,6 +339,7 @@ impl Subscriber {
         self.up = true;
         self.position = self.committed_offset;
         self.view = self.checkpoint.clone();
+        self.uncommitted.clear();
     }
 }
 
@@ -338,25 +381,40 @@ mod tests {
     }
 
     #[test]
-    fn kinds_derive_their_views() {
+    fn kinds_derive_their_views_and_only_their_own() {
         let records = log(&["put a 5", "put b 5", "incr a", "delete b", "put c 1"]);
-        let mut sub = Subscriber::new(ServiceKind::KeyValue);
-        drain(&mut sub, &config(SubscriberKind::Cache), &records);
-        let v = &sub.view;
-        assert_eq!(v.cache, BTreeMap::from([("a".into(), 6), ("c".into(), 1)]));
+        let view = |kind| {
+            let mut sub = Subscriber::new(ServiceKind::KeyValue);
+            drain(&mut sub, &config(kind), &records);
+            sub.view
+        };
+        let empty = View::new(ServiceKind::KeyValue);
+        let cache = view(SubscriberKind::Cache);
+        assert_eq!(cache.table.to_string(), "{a=6, c=1}");
+        assert_eq!((cache.value_of("a"), cache.value_of("b")), (Some(6), None));
+        let index = view(SubscriberKind::SearchIndex);
         assert_eq!(
-            v.index,
+            index.index,
             BTreeMap::from([
                 (1, BTreeSet::from(["c".into()])),
                 (6, BTreeSet::from(["a".into()]))
             ])
         );
+        let counts = view(SubscriberKind::CountPerKey);
         assert_eq!(
-            v.counts,
+            counts.counts,
             BTreeMap::from([("a".into(), 2), ("b".into(), 2), ("c".into(), 1)])
         );
-        assert_eq!(v.sum, 5 + 5 + 6 + 1);
-        assert_eq!(v.table.to_string(), "{a=6, c=1}");
+        let sum = view(SubscriberKind::RunningSum);
+        assert_eq!(sum.sum, 5 + 5 + 6 + 1);
+        for v in [&cache, &index, &counts, &sum] {
+            // Every kind keeps the table; none keeps another kind's part.
+            assert_eq!(v.table, cache.table);
+            assert_eq!(v.index.is_empty(), !std::ptr::eq(v, &index));
+            assert_eq!(v.counts.is_empty(), !std::ptr::eq(v, &counts));
+            assert_eq!(v.sum == 0, !std::ptr::eq(v, &sum));
+            assert_eq!(v.staged, empty.staged);
+        }
     }
 
     #[test]
@@ -415,10 +473,14 @@ mod properties {
             batch in 1u64..6,
             commit_every in 1u64..6,
             crashes in prop::collection::vec(any::<bool>(), 0..60),
+            kind in prop::sample::select(vec![
+                SubscriberKind::Cache, SubscriberKind::SearchIndex, SubscriberKind::Warehouse,
+                SubscriberKind::CountPerKey, SubscriberKind::RunningSum, SubscriberKind::Replica,
+            ]),
         ) {
             let log = records(&commands);
             let plain = SubscriberConfig {
-                name: "s".into(), kind: SubscriberKind::Warehouse, source: NodeId(0), every_ticks: 1,
+                name: "s".into(), kind, source: NodeId(0), every_ticks: 1,
                 batch_records: 1, commit_every_records: 1, load_every_records: 1, idempotent_load: true,
             };
             let mut reference = Subscriber::new(ServiceKind::KeyValue);
@@ -435,7 +497,7 @@ mod properties {
                     sub.restart();
                 }
             }
-            let done = |s: &Subscriber| (s.view.table.clone(), s.view.cache.clone(), s.view.index.clone(), s.view.counts.clone(), s.view.sum);
+            let done = |s: &Subscriber| (s.view.table.clone(), s.view.index.clone(), s.view.counts.clone(), s.view.sum);
             prop_assert_eq!(done(&sub), done(&reference));
             // Idempotent loads hold each row once, however often re-read.
             prop_assert_eq!(sub.loaded.len(), reference.loaded.len());

@@ -47,6 +47,43 @@ impl Action {
 
 pub const DEFAULT_KEYFRAME_EVERY: usize = 64;
 
+/// How many trace events must separate two keyframes, beside the `every`
+/// steps: a keyframe copies the whole world, so a bigger world waits for
+/// more events, and recording stays O(1) per event however big it grows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyframeSpacing {
+    /// Events per KiB the last keyframe copied (0: steps alone decide).
+    pub events_per_kib: u64,
+    /// Never more events than this, so a seek replays little.
+    pub max_events: u64,
+}
+
+impl KeyframeSpacing {
+    /// Steps alone decide: a keyframe every `every` steps exactly.
+    pub const STEPS_ONLY: KeyframeSpacing = KeyframeSpacing {
+        events_per_kib: 0,
+        max_events: 0,
+    };
+
+    /// Trace events to wait for after a keyframe of `bytes`.
+    pub fn events_after(&self, bytes: usize) -> u64 {
+        (bytes as u64 / 1024 * self.events_per_kib).min(self.max_events)
+    }
+}
+
+impl Default for KeyframeSpacing {
+    /// Copying a KiB of world costs about as much as running a few dozen
+    /// events; waiting for 256 events per KiB keeps the copies near a
+    /// tenth of recording. At most 32 768 events apart: a seek replays
+    /// about 10 ms natively, 20 ms in the browser, at worst.
+    fn default() -> Self {
+        KeyframeSpacing {
+            events_per_kib: 256,
+            max_events: 32_768,
+        }
+    }
+}
+
 /// Fewest keyframes byte-based thinning leaves.
 const MIN_KEYFRAMES: usize = 8;
 
@@ -123,6 +160,7 @@ pub struct Timeline {
     keyframes: Vec<Keyframe>,
     keyframe_bytes: usize,
     every: usize,
+    spacing: KeyframeSpacing,
     limits: HistoryLimits,
     /// Spacing of the keyframes older than the recent, dense ones: `every`
     /// until the limits are reached, then doubled as often as needed.
@@ -139,15 +177,33 @@ pub struct Timeline {
 }
 
 impl Timeline {
+    /// Keyframes at least `DEFAULT_KEYFRAME_EVERY` steps apart, spaced
+    /// further by the world's size (`KeyframeSpacing::default`).
     pub fn new(scenario: Arc<Scenario>) -> Timeline {
-        Self::with_keyframe_every(scenario, DEFAULT_KEYFRAME_EVERY)
+        Self::with_spacing(
+            scenario,
+            DEFAULT_KEYFRAME_EVERY,
+            KeyframeSpacing::default(),
+            HistoryLimits::default(),
+        )
     }
 
+    /// A keyframe every `every` steps exactly.
     pub fn with_keyframe_every(scenario: Arc<Scenario>, every: usize) -> Timeline {
         Self::with_limits(scenario, every, HistoryLimits::default())
     }
 
+    /// A keyframe every `every` steps exactly, within `limits`.
     pub fn with_limits(scenario: Arc<Scenario>, every: usize, limits: HistoryLimits) -> Timeline {
+        Self::with_spacing(scenario, every, KeyframeSpacing::STEPS_ONLY, limits)
+    }
+
+    pub fn with_spacing(
+        scenario: Arc<Scenario>,
+        every: usize,
+        spacing: KeyframeSpacing,
+        limits: HistoryLimits,
+    ) -> Timeline {
         let world = World::new(scenario);
         let first = Keyframe::of(&world);
         Timeline {
@@ -156,6 +212,7 @@ impl Timeline {
             keyframe_bytes: first.bytes,
             keyframes: vec![first],
             every: every.max(1),
+            spacing,
             limits: HistoryLimits {
                 max_steps: limits.max_steps.max(1),
                 max_keyframes: limits.max_keyframes.max(2),
@@ -353,10 +410,21 @@ impl Timeline {
         self.keep_keyframe();
     }
 
+    /// Keeps a copy of the world if it is far enough from the last one:
+    /// `every` steps, and (where `spacing` asks) enough trace events that
+    /// copying the world costs little beside running them.
     fn keep_keyframe(&mut self) {
         let position = self.position();
-        let last = self.keyframes.last().map_or(0, |k| k.position);
-        if position % self.every == 0 && position > last {
+        let last = self
+            .keyframes
+            .last()
+            .expect("the first keyframe is never dropped");
+        let events = self
+            .world
+            .trace_len()
+            .saturating_sub(last.world.trace_len());
+        if position >= last.position + self.every && events >= self.spacing.events_after(last.bytes)
+        {
             let keyframe = Keyframe::of(&self.world);
             self.keyframe_bytes += keyframe.bytes;
             self.keyframes.push(keyframe);
@@ -413,8 +481,13 @@ impl Timeline {
             first_pass = false;
             let stride = self.old_stride;
             let (mut index, mut freed, mut kept_old) = (0, 0, 0);
+            let mut last_kept = 0;
             self.keyframes.retain(|k| {
-                let keep = index == 0 || index >= dense || k.position % stride == 0;
+                // At least `stride` steps after the one kept before it.
+                let keep = index == 0 || index >= dense || k.position >= last_kept + stride;
+                if keep {
+                    last_kept = k.position;
+                }
                 if !keep {
                     freed += k.bytes;
                 } else if index < dense {

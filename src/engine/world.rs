@@ -755,7 +755,7 @@ impl World {
         self.record(TraceKind::SubscriberAnswer {
             subscriber: self.scenario.subscribers[read.subscriber].name.clone(),
             client: read.client,
-            value: sub.view.cache.get(&read.key).copied(),
+            value: sub.view.value_of(&read.key),
             key: read.key,
             position: sub.position,
             needed: read.needed,
@@ -813,11 +813,11 @@ impl World {
             return;
         }
         let upto = commit.min(from + config.batch_records);
-        let records: Vec<_> = (from..upto)
-            .filter_map(|o| source.log.get(o).cloned())
-            .collect();
+        // Borrowed straight from the node list, beside the subscriber list.
+        let log = &self.nodes[source.id.0 as usize].log;
+        let records = (from..upto).filter_map(|o| log.get(o));
         let me = SUBSCRIBER_NODE;
-        let outcome = self.subscribers[index].poll(config, &records, scenario.seed, me, self.tick);
+        let outcome = self.subscribers[index].poll(config, records, scenario.seed, me, self.tick);
         let subscriber = config.name.clone();
         if let Some((from, to)) = outcome.read {
             self.record(TraceKind::SubscriberRead {
@@ -860,7 +860,7 @@ impl World {
             "{why}: re-bootstraps from {} compacted records",
             compacted.len()
         );
-        self.subscribers[index].bootstrap(scenario.service, &compacted, upto);
+        self.subscribers[index].bootstrap(config, scenario.service, &compacted, upto);
         self.record(TraceKind::SubscriberState {
             subscriber: config.name.clone(),
             what,

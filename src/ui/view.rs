@@ -395,7 +395,6 @@ fn pairs<K: ToString, V>(
 fn derived(kind: SubscriberKind, sub: &Subscriber) -> Derived {
     let view = &sub.view;
     match kind {
-        SubscriberKind::Cache => pairs(("key", "value"), view.cache.iter(), |v| v.to_string()),
         SubscriberKind::SearchIndex => pairs(("value", "keys"), view.index.iter(), |keys| {
             keys.iter().cloned().collect::<Vec<_>>().join(", ")
         }),
@@ -403,7 +402,8 @@ fn derived(kind: SubscriberKind, sub: &Subscriber) -> Derived {
             pairs(("key", "changes"), view.counts.iter(), |n| n.to_string())
         }
         SubscriberKind::RunningSum => Derived::Sum(view.sum),
-        SubscriberKind::Replica => match &view.table {
+        // A cache holds the table as it read it, as a replica does.
+        SubscriberKind::Cache | SubscriberKind::Replica => match &view.table {
             State::Number(n) => pairs(("key", "value"), [("value", *n)].into_iter(), |v| {
                 v.to_string()
             }),
@@ -485,7 +485,7 @@ pub struct QueryChoices {
 pub fn query_choices(world: &World, clients: Vec<ClientId>) -> QueryChoices {
     let mut keys = BTreeSet::new();
     for (config, sub) in world.subscribers() {
-        keys.extend(sub.view.cache.keys().cloned());
+        keys.extend(sub.view.table.entries().map(|(key, _)| key.to_owned()));
         if let Some(node) = world.node(config.source) {
             let scenario = world.scenario();
             // A node that applied its whole log holds its table already;

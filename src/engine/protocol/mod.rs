@@ -13,6 +13,7 @@ pub mod primary_backup;
 use super::ids::{ClientId, NodeId, Offset, Tick};
 use super::log::{Log, Payload, Record};
 use super::service::{Command, Machine, Write};
+use super::text::{push_i64, push_u64};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -130,41 +131,38 @@ impl fmt::Display for Message {
     }
 }
 
-/// Appends the decimal digits of `n`, as `Display` writes them.
-fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
-}
-
-fn push_i64(out: &mut String, n: i64) {
-    if n < 0 {
-        out.push('-');
-    }
-    push_u64(out, n.unsigned_abs());
-}
-
 /// The common record payloads' labels, as `Display` writes them; false
 /// (and nothing written) for the others.
 fn push_payload(out: &mut String, payload: &Payload) -> bool {
-    let (sign, n) = match payload {
-        Payload::Command(Command::Add(n)) => ("+", n),
-        Payload::Command(Command::Sub(n)) => ("-", n),
-        Payload::Command(Command::Mul(n)) => ("*", n),
-        Payload::Command(Command::Set(n)) => ("set ", n),
-        Payload::Write(Write::Number(n)) => ("= ", n),
+    let (prefix, key, n) = match payload {
+        Payload::Command(Command::Add(n)) => ("+", "", Some(n)),
+        Payload::Command(Command::Sub(n)) => ("-", "", Some(n)),
+        Payload::Command(Command::Mul(n)) => ("*", "", Some(n)),
+        Payload::Command(Command::Set(n)) => ("set ", "", Some(n)),
+        Payload::Command(Command::Put(k, n)) => ("put ", k.as_str(), Some(n)),
+        Payload::Command(Command::Delete(k)) => ("delete ", k.as_str(), None),
+        Payload::Command(Command::Incr(k)) => ("incr ", k.as_str(), None),
+        Payload::Write(Write::Number(n)) => ("= ", "", Some(n)),
+        Payload::Write(Write::Put(k, n)) => ("", k.as_str(), Some(n)),
+        Payload::Write(Write::Delete(k)) => {
+            out.push_str(k);
+            out.push_str(" deleted");
+            return true;
+        }
         _ => return false,
     };
-    out.push_str(sign);
-    push_i64(out, *n);
+    out.push_str(prefix);
+    out.push_str(key);
+    if let Some(n) = n {
+        // `put k 5` but `k = 5`.
+        let between = match payload {
+            Payload::Write(Write::Put(..)) => " = ",
+            _ if key.is_empty() => "",
+            _ => " ",
+        };
+        out.push_str(between);
+        push_i64(out, *n);
+    }
     true
 }
 
@@ -505,7 +503,13 @@ mod label_tests {
                 ]
             })
             .collect();
-        payloads.push(Payload::Command(Command::Put("k".into(), 4)));
+        for &n in &numbers {
+            payloads.push(Payload::Command(Command::Put("k7".into(), n)));
+            payloads.push(Payload::Write(Write::Put("apples".into(), n)));
+        }
+        payloads.push(Payload::Command(Command::Delete("k".into())));
+        payloads.push(Payload::Command(Command::Incr("pears".into())));
+        payloads.push(Payload::Write(Write::Delete("k12".into())));
         payloads.push(Payload::EpochStart { primary: NodeId(3) });
         let offsets = [0, 9, 10, 99, u64::MAX / 4];
         let mut messages = Vec::new();

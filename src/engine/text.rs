@@ -1,0 +1,43 @@
+//! Decimal numbers written straight into a `String`: the labels the engine
+//! builds on nearly every step (message labels, applied changes) would
+//! otherwise spend most of their time in the formatting machinery.
+
+/// Appends the decimal digits of `n`, as `Display` writes them.
+pub(crate) fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+}
+
+/// Appends `n` as `Display` writes it.
+pub(crate) fn push_i64(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    push_u64(out, n.unsigned_abs());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_display_writes_them() {
+        for n in [0, 1, -1, 9, 10, -10, 99, 1_000_000_007, i64::MIN, i64::MAX] {
+            let mut out = String::from("x");
+            push_i64(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
+        }
+        let mut out = String::new();
+        push_u64(&mut out, u64::MAX);
+        assert_eq!(out, u64::MAX.to_string());
+    }
+}
