@@ -96,12 +96,19 @@ pub struct BenchResult {
     pub target: &'static str,
     pub workload: String,
     pub steps: u64,
+    /// Events as the target counts them: messages delivered or dropped,
+    /// records appended or applied, timers fired
+    /// (`TraceKind::is_simulated_event`).
+    pub events: u64,
+    /// Everything traced: the events above plus sends, commits, replies,
+    /// subscriber reads, role changes...
     pub trace_events: u64,
     /// The fastest of `runs` runs.
     pub seconds: f64,
     pub runs: u32,
     pub steps_per_second: u64,
     pub events_per_second: u64,
+    pub trace_events_per_second: u64,
     pub trace_hash: String,
     pub timeline: TimelineBench,
 }
@@ -110,9 +117,11 @@ pub struct BenchResult {
 #[derive(Clone, Debug, Serialize)]
 pub struct TimelineBench {
     pub record_seconds: f64,
-    /// Simulated events per second while the timeline records the run
-    /// (keyframes and actions): the figure the 5M/s target is about.
+    /// Simulated events (as `BenchResult::events` counts them) per second
+    /// while the timeline records the run (keyframes and actions): the
+    /// figure the 5M/s target is about.
     pub events_per_second: u64,
+    pub trace_events_per_second: u64,
     pub keyframes: usize,
     pub seeks: u32,
     pub seek_avg_micros: u64,
@@ -135,7 +144,12 @@ fn micros(seconds: f64, count: u32) -> u64 {
 }
 
 /// Records the run in a timeline, then seeks and steps back through it.
-pub fn bench_timeline(scenario: Arc<Scenario>, now: &mut dyn FnMut() -> f64) -> TimelineBench {
+/// `events`: how many simulated events the run has (see `count_events`).
+pub fn bench_timeline(
+    scenario: Arc<Scenario>,
+    events: u64,
+    now: &mut dyn FnMut() -> f64,
+) -> TimelineBench {
     let started = now();
     let limit = scenario.run_ticks;
     let mut timeline = Timeline::new(scenario);
@@ -154,9 +168,11 @@ pub fn bench_timeline(scenario: Arc<Scenario>, now: &mut dyn FnMut() -> f64) -> 
         timeline.back();
     }
     let back_seconds = now() - started;
+    let per_second = |n: u64| (n as f64 / record_seconds.max(1e-9)) as u64;
     TimelineBench {
         record_seconds,
-        events_per_second: (recorded_events as f64 / record_seconds.max(1e-9)) as u64,
+        events_per_second: per_second(events),
+        trace_events_per_second: per_second(recorded_events),
         keyframes: timeline.keyframe_count(),
         seeks: SEEKS,
         seek_avg_micros: micros(seek_seconds, SEEKS),
@@ -168,10 +184,21 @@ pub fn bench_timeline(scenario: Arc<Scenario>, now: &mut dyn FnMut() -> f64) -> 
 /// disturbs the figure less.
 pub const RUNS: u32 = 3;
 
+/// The simulated events of a whole run of `scenario`, counted on a run
+/// of its own so that the timed runs do nothing but run.
+pub fn count_events(scenario: Arc<Scenario>) -> u64 {
+    let mut events = 0;
+    report::run(scenario, |event| {
+        events += u64::from(event.kind.is_simulated_event());
+    });
+    events
+}
+
 /// Runs the workload of `ticks` ticks; `now` returns seconds from any
 /// fixed origin.
 pub fn run(ticks: u64, now: &mut dyn FnMut() -> f64) -> BenchResult {
     let scenario = Arc::new(bench_scenario(ticks));
+    let events = count_events(scenario.clone());
     let mut fastest = f64::INFINITY;
     let mut world = None;
     for _ in 0..RUNS {
@@ -187,13 +214,15 @@ pub fn run(ticks: u64, now: &mut dyn FnMut() -> f64) -> BenchResult {
         target: std::env::consts::ARCH,
         workload: format!("{WORKLOAD}, for {ticks} ticks"),
         steps: world.step_count(),
+        events,
         trace_events: world.trace_len(),
         seconds,
         runs: RUNS,
         steps_per_second: per_second(world.step_count()),
-        events_per_second: per_second(world.trace_len()),
+        events_per_second: per_second(events),
+        trace_events_per_second: per_second(world.trace_len()),
         trace_hash: report::hash_hex(world.trace_hash()),
-        timeline: bench_timeline(scenario, now),
+        timeline: bench_timeline(scenario, events, now),
     }
 }
 
@@ -279,7 +308,9 @@ mod tests {
         };
         let result = run(50, &mut now);
         assert!(result.steps > 50 && result.trace_events > result.steps);
+        assert!(result.events > 0 && result.events < result.trace_events);
         assert!(result.events_per_second > 0);
+        assert!(result.trace_events_per_second > result.events_per_second);
         assert_eq!(result.timeline.seeks, SEEKS);
         assert_eq!(result.trace_hash.len(), 16);
     }

@@ -194,6 +194,23 @@ pub enum TraceKind {
     },
 }
 
+impl TraceKind {
+    /// Whether it is an event as the benchmark target counts them: a
+    /// message delivered or dropped, a record appended or applied, a timer
+    /// fired. Sends, commits, replies and the rest are traced too, but
+    /// each comes with one of these.
+    pub fn is_simulated_event(&self) -> bool {
+        matches!(
+            self,
+            TraceKind::Deliver { .. }
+                | TraceKind::Drop { .. }
+                | TraceKind::Append { .. }
+                | TraceKind::Apply { .. }
+                | TraceKind::Timer { .. }
+        )
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TraceEvent {
     pub step: u64,
