@@ -140,11 +140,15 @@ struct Keyframe {
 }
 
 impl Keyframe {
+    /// A snapshot of `world`, without its last step's events: seeking
+    /// replays at least one step from the keyframe before the target
+    /// ([`Timeline::keyframe_before`]), which makes them again.
     fn of(world: &World) -> Keyframe {
+        let world = world.snapshot();
         Keyframe {
             position: world.step_count() as usize,
-            bytes: memory::world_bytes(world),
-            world: world.clone(),
+            bytes: memory::world_bytes(&world),
+            world,
         }
     }
 }
@@ -332,8 +336,7 @@ impl Timeline {
     fn replay_copy(&self, from: usize, to: usize, mut after: impl FnMut(usize, &World)) -> World {
         let to = to.clamp(self.start, self.len());
         let from = from.clamp(self.start, to);
-        let nearest = self.keyframes.partition_point(|k| k.position <= from) - 1;
-        let mut world = self.keyframes[nearest].world.clone();
+        let mut world = self.keyframe_before(from).world.clone();
         while (world.step_count() as usize) < to {
             let position = world.step_count() as usize;
             self.actions[position - self.start].redo(&mut world);
@@ -394,7 +397,7 @@ impl Timeline {
     pub fn seek(&mut self, target: usize) {
         let target = target.clamp(self.start, self.len());
         let position = self.position();
-        let nearest = &self.keyframes[self.keyframes.partition_point(|k| k.position <= target) - 1];
+        let nearest = self.keyframe_before(target);
         // Replaying forward from here is cheaper than from the keyframe.
         if target < position || nearest.position > position {
             self.world = nearest.world.clone();
@@ -403,6 +406,15 @@ impl Timeline {
             let action = self.actions[self.position() - self.start].clone();
             self.perform(&action);
         }
+    }
+
+    /// The latest keyframe before `position`, so that replaying from it
+    /// takes at least the step that led to `position` and makes that
+    /// step's events again (keyframes do not keep them); the first
+    /// keyframe for the first position.
+    fn keyframe_before(&self, position: usize) -> &Keyframe {
+        let after = self.keyframes.partition_point(|k| k.position < position);
+        &self.keyframes[after.saturating_sub(1)]
     }
 
     fn perform(&mut self, action: &Action) {
@@ -611,6 +623,7 @@ impl Timeline {
 mod tests {
     use super::*;
     use crate::engine::scenarios_for_tests::arithmetic;
+    use crate::engine::NodeId;
 
     /// A long busy run: the benchmark workload.
     fn busy() -> Arc<Scenario> {
@@ -636,6 +649,47 @@ mod tests {
     #[test]
     fn an_action_is_one_word() {
         assert_eq!(std::mem::size_of::<Action>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn keyframes_keep_no_step_events_yet_seeking_to_one_shows_them() {
+        let scenario = busy();
+        let mut timeline = Timeline::with_keyframe_every(scenario.clone(), 16);
+        // A crash and a restart (a step that can bring a whole log's
+        // replay with it: events a keyframe must not copy).
+        for position in 0..400 {
+            match position {
+                150 => timeline.input(Input::Crash { node: NodeId(2) }),
+                175 => timeline.input(Input::Restart { node: NodeId(2) }),
+                _ => assert!(timeline.step()),
+            }
+        }
+        let positions: Vec<usize> = timeline.keyframes.iter().map(|k| k.position).collect();
+        assert!(
+            positions.contains(&176),
+            "a keyframe right after the restart"
+        );
+        assert!(timeline
+            .keyframes
+            .iter()
+            .all(|k| k.world.last_events().is_empty()));
+        for &target in positions.iter().chain(&[1, 175, 177, 399]) {
+            timeline.seek(target);
+            let straight = fresh_at(&scenario, &timeline.actions()[..target]);
+            assert_eq!(timeline.world().last_events(), straight.last_events());
+            assert_eq!(
+                timeline.world_at(target).last_events(),
+                straight.last_events()
+            );
+        }
+        timeline.seek(176);
+        let restarted = timeline.world().last_events().iter().any(|e| {
+            matches!(
+                e.kind,
+                crate::engine::TraceKind::Restart { node: NodeId(2) }
+            )
+        });
+        assert!(restarted, "the restart is shown at the keyframe after it");
     }
 
     #[test]

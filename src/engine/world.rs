@@ -200,6 +200,36 @@ impl World {
     pub fn scenario(&self) -> &Arc<Scenario> {
         &self.scenario
     }
+
+    /// A copy that will run exactly as this world does, without the trace
+    /// events of its last step (`last_events` is empty): what a keyframe
+    /// keeps. One step's events can be many (a restart replays the whole
+    /// log), and a replay from the copy makes them again.
+    pub fn snapshot(&self) -> World {
+        World {
+            scenario: Arc::clone(&self.scenario),
+            tick: self.tick,
+            step: self.step,
+            nodes: self.nodes.clone(),
+            node_ids: self.node_ids.clone(),
+            network: self.network.clone(),
+            queue: self.queue.clone(),
+            next_input: self.next_input,
+            next_load: self.next_load,
+            rng: self.rng.clone(),
+            client_acks: self.client_acks.clone(),
+            trace_hash: self.trace_hash,
+            trace_len: self.trace_len,
+            last_events: Vec::new(),
+            checkers: self.checkers.clone(),
+            subscribers: self.subscribers.clone(),
+            waiting_reads: self.waiting_reads.clone(),
+            groups: self.groups.clone(),
+            hash_scratch: Vec::new(),
+            lag_samples: self.lag_samples.clone(),
+            effects_scratch: Vec::new(),
+        }
+    }
     pub fn tick(&self) -> Tick {
         self.tick
     }
