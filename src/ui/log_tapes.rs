@@ -29,11 +29,12 @@ pub struct LogTapesProps {
 
 /// Six fills that stay apart for common colour blindness, then repeat;
 /// the number in the cell is what tells epochs apart for sure.
-fn epoch_class(epochs: bool, epoch: u64) -> String {
+fn epoch_class(epochs: bool, epoch: u64) -> &'static str {
+    const FILLS: [&str; 6] = ["ep-1", "ep-2", "ep-3", "ep-4", "ep-5", "ep-6"];
     if epochs {
-        format!("ep-{}", (epoch.saturating_sub(1) % 6) + 1)
+        FILLS[(epoch.saturating_sub(1) % 6) as usize]
     } else {
-        "ep-none".to_owned()
+        "ep-none"
     }
 }
 
@@ -61,7 +62,7 @@ fn cell_view(cell: &Cell, epochs: bool) -> Html {
     });
     let Some(record) = &cell.record else {
         return html! {
-            <td key={offset.clone()} class={classes!("cell", "empty",
+            <td class={classes!("cell", "empty",
                     cell.removed.is_some().then_some("truncated"))}
                 data-offset={offset}>
                 { marks(cell) }
@@ -90,7 +91,7 @@ fn cell_view(cell: &Cell, epochs: bool) -> Html {
         }
     );
     html! {
-        <td key={offset.clone()} class={classes!("cell", "record", epoch_class(epochs, record.epoch),
+        <td class={classes!("cell", "record", epoch_class(epochs, record.epoch),
                 if record.committed { "committed" } else { "pending" },
                 record.applied.then_some("applied"), record.differs.then_some("differs"),
                 cell.removed.is_some().then_some("replaced"))}
@@ -223,8 +224,12 @@ pub fn log_tapes(props: &LogTapesProps) -> Html {
                     <thead>
                         <tr>
                             <th scope="col" class="corner">{"offset"}</th>
+                            // Columns are not keyed by offset: while a run
+                            // plays the window slides on every redraw, and a
+                            // cell patched in place costs far less than one
+                            // removed and another built.
                             { for (start..end).map(|o| html! {
-                                <th key={o} scope="col" class="offset">{ o }</th>
+                                <th scope="col" class="offset">{ o }</th>
                             }) }
                         </tr>
                     </thead>
