@@ -911,6 +911,7 @@ impl App {
             recent: &self.recent,
             on_input: on_input.clone(),
             on_seek: link.callback(Msg::Seek),
+            playing: self.player.is_some(),
         };
         html! {
             <>

@@ -677,7 +677,11 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             move || drop(listener)
         });
     }
-    let layout = Layout::new(if *narrow { NARROW } else { WIDE }, model.nodes.len());
+    // The ring search tries many shapes: once per size, not every redraw.
+    let layout = use_memo((*narrow, model.nodes.len()), |&(narrow, count)| {
+        Layout::new(if narrow { NARROW } else { WIDE }, count)
+    });
+    let layout: &Layout = &layout;
     let centers = &layout.centers;
     let center_of = |id: NodeId| {
         model
