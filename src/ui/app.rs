@@ -5,7 +5,9 @@ use super::checkers_panel::CheckersPanel;
 use super::controls::Controls;
 use super::event_list::EventList;
 use super::in_flight_list::InFlightList;
+use super::kept_panel::KeptPanel;
 use super::location;
+use super::on_screen::{OnScreen, Report};
 use super::open_file::{self, FileText, OpenFile, Said};
 use super::recent::Recent;
 use super::scenario_picker::{Choice, ScenarioPicker};
@@ -17,6 +19,8 @@ use crate::engine::{Input, Scenario, Tick, Timeline, World};
 use crate::scenarios;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 use yew::prelude::*;
@@ -55,6 +59,19 @@ const MAX_PAINT_MS: f64 = 400.0;
 /// of the steps wait for the next frame, so the page keeps answering.
 const FRAME_BUDGET_MS: f64 = 12.0;
 
+/// The panels the page may leave as they were while a run plays and they
+/// are off screen, each with the elements that show it (`on_screen`). The
+/// toolbar, the cluster and the log tapes are always redrawn: they are the
+/// view a run is watched in.
+const KEPT_PANELS: [(&str, &str); 6] = [
+    ("space-time", "[data-testid=space-time]"),
+    ("checkers", "[data-testid=checkers]"),
+    ("panels", ".aside > .panels"),
+    ("subscribers", "[data-testid=subscribers]"),
+    ("subscribers", "[data-testid=groups]"),
+    ("table-view", "[data-testid=table-view]"),
+];
+
 /// How long a run goes on after the user's last input, so that what the
 /// input sets off (a failover, a catch-up) can play out.
 const AFTER_INPUT_TICKS: Tick = 60;
@@ -88,6 +105,8 @@ pub enum Msg {
     HashChanged,
     /// The user opened a file (Open file…): its name and text.
     Open(FileText),
+    /// Panels came on screen or left it.
+    OnScreen(Report),
 }
 
 /// A bundled scenario, parsed once, or why it does not parse.
@@ -156,6 +175,12 @@ pub struct App {
     /// The app's outermost element: keys pressed elsewhere (another app in
     /// the same page) are not ours.
     root: NodeRef,
+    /// Which side panels are on screen.
+    on_screen: OnScreen,
+    /// Each side panel as last drawn, and the version it was given then.
+    kept: RefCell<BTreeMap<&'static str, (u64, Html)>>,
+    /// The last version handed out.
+    versions: Cell<u64>,
     _hash_listener: Option<EventListener>,
     _key_listener: Option<EventListener>,
 }
@@ -583,6 +608,9 @@ impl Component for App {
             copies: 0,
             url_has_run: false,
             root,
+            on_screen: OnScreen::new(ctx.link().callback(Msg::OnScreen)),
+            kept: RefCell::default(),
+            versions: Cell::new(0),
             _hash_listener: hash_listener,
             _key_listener: key_listener,
         };
@@ -608,6 +636,11 @@ impl Component for App {
             msg => msg,
         };
         match msg {
+            Msg::OnScreen(report) => {
+                // A panel kept while off screen is drawn as it comes on.
+                let appeared = self.on_screen.update(report);
+                return self.player.is_some() && !appeared.is_empty();
+            }
             Msg::Open(file) => {
                 self.open_file(file);
                 return true;
@@ -805,6 +838,12 @@ impl Component for App {
         true
     }
 
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        if let Some(root) = self.root.cast::<web_sys::Element>() {
+            self.on_screen.watch(&root, &KEPT_PANELS);
+        }
+    }
+
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let body = match &self.timeline {
@@ -872,6 +911,7 @@ impl App {
             recent: &self.recent,
             on_input: on_input.clone(),
             on_seek: link.callback(Msg::Seek),
+            playing: self.player.is_some(),
         };
         html! {
             <>
@@ -885,7 +925,7 @@ impl App {
 
                 { log_tapes::panel(&slot) }
 
-                { space_time::panel(&slot) }
+                { self.kept_panel("space-time", || space_time::panel(&slot)) }
 
                 // Below the cards so a new finding never pushes them down
                 </div>
@@ -893,15 +933,19 @@ impl App {
                 <div class="aside">
                 { self.about() }
                 // mid-play; the toolbar's verdict line says when it appears.
-                <CheckersPanel violations={view::violations(world)} invariants={view::invariants(world)} on_seek={slot.on_seek.clone()} />
-                <div class="panels">
-                    <InFlightList messages={view::messages(world)} />
-                    <EventList steps={view::recent_steps(&slot.events_since(timeline.position().saturating_sub(view::EVENT_WINDOW)))} />
-                </div>
+                { self.kept_panel("checkers", || html! {
+                    <CheckersPanel violations={view::violations(world)} invariants={view::invariants(world)} on_seek={slot.on_seek.clone()} />
+                }) }
+                { self.kept_panel("panels", || html! {
+                    <div class="panels">
+                        <InFlightList messages={view::messages(world)} />
+                        <EventList steps={view::recent_steps(&slot.events_since(timeline.position().saturating_sub(view::EVENT_WINDOW)))} />
+                    </div>
+                }) }
 
-                { subscribers_panel::panel(&slot) }
+                { self.kept_panel("subscribers", || subscribers_panel::panel(&slot)) }
 
-                { table_view::panel(&slot) }
+                { self.kept_panel("table-view", || table_view::panel(&slot)) }
 
                 </div>
             </main>
@@ -911,6 +955,25 @@ impl App {
 }
 
 impl App {
+    /// A side panel, built by `build`, or as it was last built while the
+    /// run plays and the panel is off screen. Either way in a `KeptPanel`,
+    /// which Yew skips when handed the same version again.
+    fn kept_panel(&self, name: &'static str, build: impl FnOnce() -> Html) -> Html {
+        let mut kept = self.kept.borrow_mut();
+        let keep = self.player.is_some() && self.on_screen.off_screen(name);
+        let (version, html) = match kept.get(name) {
+            Some(last) if keep => last.clone(),
+            _ => {
+                let version = self.versions.get() + 1;
+                self.versions.set(version);
+                let fresh = (version, build());
+                kept.insert(name, fresh.clone());
+                fresh
+            }
+        };
+        html! { <KeptPanel key={name} {version}>{ html }</KeptPanel> }
+    }
+
     /// The scenario's story at the top of the side column, beside the
     /// cluster on a wide screen (the header shows it on a narrow one).
     fn about(&self) -> Html {

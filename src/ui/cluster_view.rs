@@ -677,7 +677,11 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             move || drop(listener)
         });
     }
-    let layout = Layout::new(if *narrow { NARROW } else { WIDE }, model.nodes.len());
+    // The ring search tries many shapes: once per size, not every redraw.
+    let layout = use_memo((*narrow, model.nodes.len()), |&(narrow, count)| {
+        Layout::new(if narrow { NARROW } else { WIDE }, count)
+    });
+    let layout: &Layout = &layout;
     let centers = &layout.centers;
     let center_of = |id: NodeId| {
         model
@@ -687,7 +691,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             .map(|i| centers[i])
     };
     let segment = |a: NodeId, b: NodeId| -> Option<Segment> {
-        Some(Segment::between(&layout, center_of(a)?, center_of(b)?))
+        Some(Segment::between(layout, center_of(a)?, center_of(b)?))
     };
     // Gives focus back to a node's card (after Escape).
     let focus_node = {
@@ -742,7 +746,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let cards = model.nodes.iter().zip(centers).map(|(node, &center)| {
         html! {
             <g key={node.id.to_string()}>
-                { node_card(node, model.protocol, center, &layout, *open == Some(node.id),
+                { node_card(node, model.protocol, center, layout, *open == Some(node.id),
                     on_activate.clone(), on_escape.clone()) }
             </g>
         }
@@ -753,7 +757,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         let style = if *narrow {
             String::new()
         } else {
-            popover_style(&layout, centers[index])
+            popover_style(layout, centers[index])
         };
         let on_send_write = {
             let (open, target, write_focus) = (open.clone(), target.clone(), write_focus.clone());

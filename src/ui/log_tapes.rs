@@ -9,7 +9,8 @@
 use super::slot::Slot;
 use super::tape_model::{self, Cell, Row, Tapes, WINDOW};
 use std::collections::BTreeSet;
-use web_sys::{Element, HtmlInputElement};
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 
 pub fn panel(slot: &Slot) -> Html {
@@ -17,7 +18,7 @@ pub fn panel(slot: &Slot) -> Html {
     let key = tapes.version.0.clone();
     html! {
         <section class="tapes-panel" aria-labelledby="tapes-title" data-testid="tapes">
-            <LogTapes {key} {tapes} />
+            <LogTapes {key} {tapes} playing={slot.playing} />
         </section>
     }
 }
@@ -25,15 +26,29 @@ pub fn panel(slot: &Slot) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct LogTapesProps {
     pub tapes: Tapes,
+    /// While playing, only the offsets that fit on screen are drawn.
+    pub playing: bool,
+}
+
+/// How many offset columns the tapes' scroller shows without scrolling,
+/// from the drawn table: its width less the node column, over one cell
+/// and its spacing (8 px, `border-spacing` in log_tapes.css).
+fn columns_in_view(scroller: &Element) -> Option<u64> {
+    let head = scroller.query_selector("th.corner").ok()??;
+    let cell = scroller.query_selector("thead th.offset").ok()??;
+    let width = |e: &Element| e.dyn_ref::<HtmlElement>().map(|e| e.offset_width());
+    let (view, head, cell) = (scroller.client_width(), width(&head)?, width(&cell)?);
+    (cell > 0).then(|| ((view - head).max(0) / (cell + 8)) as u64 + 1)
 }
 
 /// Six fills that stay apart for common colour blindness, then repeat;
 /// the number in the cell is what tells epochs apart for sure.
-fn epoch_class(epochs: bool, epoch: u64) -> String {
+fn epoch_class(epochs: bool, epoch: u64) -> &'static str {
+    const FILLS: [&str; 6] = ["ep-1", "ep-2", "ep-3", "ep-4", "ep-5", "ep-6"];
     if epochs {
-        format!("ep-{}", (epoch.saturating_sub(1) % 6) + 1)
+        FILLS[(epoch.saturating_sub(1) % 6) as usize]
     } else {
-        "ep-none".to_owned()
+        "ep-none"
     }
 }
 
@@ -61,7 +76,7 @@ fn cell_view(cell: &Cell, epochs: bool) -> Html {
     });
     let Some(record) = &cell.record else {
         return html! {
-            <td key={offset.clone()} class={classes!("cell", "empty",
+            <td class={classes!("cell", "empty",
                     cell.removed.is_some().then_some("truncated"))}
                 data-offset={offset}>
                 { marks(cell) }
@@ -90,7 +105,7 @@ fn cell_view(cell: &Cell, epochs: bool) -> Html {
         }
     );
     html! {
-        <td key={offset.clone()} class={classes!("cell", "record", epoch_class(epochs, record.epoch),
+        <td class={classes!("cell", "record", epoch_class(epochs, record.epoch),
                 if record.committed { "committed" } else { "pending" },
                 record.applied.then_some("applied"), record.differs.then_some("differs"),
                 cell.removed.is_some().then_some("replaced"))}
@@ -178,15 +193,27 @@ pub fn log_tapes(props: &LogTapesProps) -> Html {
     // One column past the longest log: where the next record goes, and
     // where the marks of a fully committed log stand.
     let columns = tapes.end() + 1;
+    // Columns that fit on screen, measured while paused; playing, the rest
+    // would be scrolled out of view to the left, and at scale building and
+    // laying out those hidden cells cost more than the visible ones.
+    let in_view = use_mut_ref(|| None::<u64>);
+    let window = match *in_view.borrow() {
+        Some(fit) if props.playing => fit.clamp(1, WINDOW),
+        _ => WINDOW,
+    };
     let end = chosen.map_or(columns, |e| e.clamp(WINDOW.min(columns), columns));
-    let start = end.saturating_sub(WINDOW);
+    let start = end.saturating_sub(window);
     let rows = tapes.rows(start, end);
     {
         // Keep the newest offsets in view when the window is wider than the screen.
         let scroller = scroller.clone();
+        let (in_view, playing) = (in_view.clone(), props.playing);
         use_effect_with((start, end), move |_| {
             if let Some(element) = scroller.cast::<Element>() {
                 element.set_scroll_left(element.scroll_width());
+                if !playing {
+                    *in_view.borrow_mut() = columns_in_view(&element);
+                }
             }
         });
     }
@@ -223,8 +250,12 @@ pub fn log_tapes(props: &LogTapesProps) -> Html {
                     <thead>
                         <tr>
                             <th scope="col" class="corner">{"offset"}</th>
+                            // Columns are not keyed by offset: while a run
+                            // plays the window slides on every redraw, and a
+                            // cell patched in place costs far less than one
+                            // removed and another built.
                             { for (start..end).map(|o| html! {
-                                <th key={o} scope="col" class="offset">{ o }</th>
+                                <th scope="col" class="offset">{ o }</th>
                             }) }
                         </tr>
                     </thead>

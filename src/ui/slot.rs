@@ -15,6 +15,8 @@ pub struct Slot<'a> {
     pub on_input: Callback<Input>,
     /// Moves to a recorded position (a step number) without changing the run.
     pub on_seek: Callback<usize>,
+    /// Whether the run is playing (panels may then draw less).
+    pub playing: bool,
 }
 
 impl Slot<'_> {
