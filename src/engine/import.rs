@@ -164,10 +164,10 @@ fn kcat_line(doc: &Value, last: &mut BTreeMap<(String, i64), i64>) -> Result<Vec
         .and_then(key_text)
         .ok_or("no usable \"key\" (a short string)")?;
     match doc.get("payload") {
-        None | Some(Value::Null) => Ok(vec![Command::Delete(key)]),
+        None | Some(Value::Null) => Ok(vec![Command::Delete(key.into())]),
         Some(payload) => {
             let value = integer(payload).ok_or("\"payload\" is not an integer")?;
-            Ok(vec![Command::Put(key, value)])
+            Ok(vec![Command::Put(key.into(), value)])
         }
     }
 }
@@ -194,10 +194,10 @@ fn change_command(
     let (key, value) = row(table, names, values)?;
     match kind {
         "insert" | "update" | "I" | "U" => Ok(Command::Put(
-            key,
+            key.into(),
             value.ok_or("no integer column to use as the value")?,
         )),
-        "delete" | "D" => Ok(Command::Delete(key)),
+        "delete" | "D" => Ok(Command::Delete(key.into())),
         other => Err(format!("unknown change kind `{other}`")),
     }
 }

@@ -32,10 +32,14 @@ pub enum Command {
     SetNow,
     /// Nondeterministic: adds a number in `0..=n` from the replica's own draw.
     AddRandom(i64),
-    Put(String, i64),
-    Delete(String),
-    Incr(String),
+    Put(Key, i64),
+    Delete(Key),
+    Incr(Key),
 }
+
+/// A key of the key-value service. Shared, not copied: a key travels in
+/// every record, message, applied change and trace event that mentions it.
+pub type Key = std::sync::Arc<str>;
 
 /// The change a command makes, which physical logging ships.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -43,8 +47,8 @@ pub enum Command {
 pub enum Write {
     /// The arithmetic service's new value.
     Number(i64),
-    Put(String, i64),
-    Delete(String),
+    Put(Key, i64),
+    Delete(Key),
 }
 
 /// Which service the replicas run.
@@ -226,7 +230,7 @@ impl State {
             (State::Number(n), Write::Number(v)) => *n = *v,
             (State::Table(table), Write::Put(key, value)) => upsert(table, key, *value),
             (State::Table(table), Write::Delete(key)) => {
-                table.remove(key);
+                table.remove(&**key);
             }
             _ => {}
         }
@@ -368,9 +372,9 @@ impl FromStr for Command {
             ["set", n] => return Ok(Command::Set(number(n)?)),
             ["set_now"] => return Ok(Command::SetNow),
             ["add_random", n] => return Ok(Command::AddRandom(number(n)?)),
-            ["put", k, v] => return Ok(Command::Put(key(k)?, number(v)?)),
-            ["delete", k] => return Ok(Command::Delete(key(k)?)),
-            ["incr", k] => return Ok(Command::Incr(key(k)?)),
+            ["put", k, v] => return Ok(Command::Put(key(k)?.into(), number(v)?)),
+            ["delete", k] => return Ok(Command::Delete(key(k)?.into())),
+            ["incr", k] => return Ok(Command::Incr(key(k)?.into())),
             _ => {}
         }
         let mut chars = text.chars();
@@ -404,12 +408,12 @@ impl From<Command> for String {
 /// Generators of random key-value commands for property tests.
 #[cfg(all(test, not(target_arch = "wasm32")))]
 pub(crate) mod strategies {
-    use super::Command;
+    use super::{Command, Key};
     use proptest::prelude::*;
 
     /// A put, delete or incr of one of `keys`.
     pub fn kv_command(keys: &'static [&'static str]) -> impl Strategy<Value = Command> {
-        let key = prop::sample::select(keys).prop_map(str::to_owned);
+        let key = prop::sample::select(keys).prop_map(Key::from);
         prop_oneof![
             (key.clone(), -9i64..9).prop_map(|(k, v)| Command::Put(k, v)),
             key.clone().prop_map(Command::Delete),

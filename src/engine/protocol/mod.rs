@@ -139,11 +139,11 @@ fn push_payload(out: &mut String, payload: &Payload) -> bool {
         Payload::Command(Command::Sub(n)) => ("-", "", Some(n)),
         Payload::Command(Command::Mul(n)) => ("*", "", Some(n)),
         Payload::Command(Command::Set(n)) => ("set ", "", Some(n)),
-        Payload::Command(Command::Put(k, n)) => ("put ", k.as_str(), Some(n)),
-        Payload::Command(Command::Delete(k)) => ("delete ", k.as_str(), None),
-        Payload::Command(Command::Incr(k)) => ("incr ", k.as_str(), None),
+        Payload::Command(Command::Put(k, n)) => ("put ", &**k, Some(n)),
+        Payload::Command(Command::Delete(k)) => ("delete ", &**k, None),
+        Payload::Command(Command::Incr(k)) => ("incr ", &**k, None),
         Payload::Write(Write::Number(n)) => ("= ", "", Some(n)),
-        Payload::Write(Write::Put(k, n)) => ("", k.as_str(), Some(n)),
+        Payload::Write(Write::Put(k, n)) => ("", &**k, Some(n)),
         Payload::Write(Write::Delete(k)) => {
             out.push_str(k);
             out.push_str(" deleted");
