@@ -199,47 +199,118 @@ impl Link {
     /// Rebuilds the run this link describes on `scenario` (which already
     /// has the link's settings). An input that does not fit the scenario
     /// or the run, and every input after it, is left out, and `at` is held
-    /// to the end of the run; `problem` says so.
+    /// to the end of the run; `problem` says so. All at once: see
+    /// [`Replay`] for a slice at a time.
     pub fn replay(&self, scenario: Arc<Scenario>) -> Replayed {
-        let mut problem = None;
-        let inputs = match check_inputs(&scenario, &self.inputs) {
-            Ok(()) => &self.inputs[..],
-            Err((index, error)) => {
-                problem = Some(format!(
+        let mut replay = Replay::start(self, scenario);
+        while !replay.advance(usize::MAX) {}
+        replay.finish()
+    }
+}
+
+/// A link's run being rebuilt a slice at a time, so that a page can show
+/// its progress instead of freezing for the seconds a long run takes.
+pub struct Replay {
+    timeline: Timeline,
+    /// The inputs that fit the scenario, in order, with their positions.
+    inputs: Vec<(usize, Input)>,
+    /// How many inputs the link has (for the problem's wording).
+    link_inputs: usize,
+    next: usize,
+    at: usize,
+    problem: Option<String>,
+    done: bool,
+}
+
+impl Replay {
+    pub fn start(link: &Link, scenario: Arc<Scenario>) -> Replay {
+        let (inputs, problem) = match check_inputs(&scenario, &link.inputs) {
+            Ok(()) => (&link.inputs[..], None),
+            Err((index, error)) => (
+                &link.inputs[..index],
+                Some(format!(
                     "its input {} of {} (\u{201c}{}\u{201d}) does not fit this scenario \
                      ({}), so it and any later ones were left out",
                     index + 1,
-                    self.inputs.len(),
-                    self.inputs[index].1,
+                    link.inputs.len(),
+                    link.inputs[index].1,
                     error.message
-                ));
-                &self.inputs[..index]
-            }
+                )),
+            ),
         };
-        let mut timeline = Timeline::new(scenario);
-        for (n, (position, input)) in inputs.iter().enumerate() {
-            if !step_to(&mut timeline, *position) {
-                problem = Some(format!(
-                    "the run ends at step {}, before its input {} of {} at step {}, so it and \
-                     any later ones were left out",
-                    timeline.position(),
-                    n + 1,
-                    self.inputs.len(),
-                    position
-                ));
-                break;
+        Replay {
+            timeline: Timeline::new(scenario),
+            inputs: inputs.to_vec(),
+            link_inputs: link.inputs.len(),
+            next: 0,
+            at: link.at,
+            problem,
+            done: false,
+        }
+    }
+
+    /// The step the rebuilt run is at, and the step the link shows.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.timeline.position(), self.at)
+    }
+
+    /// Runs up to `budget` more steps (each input counts as one); true
+    /// once the run is rebuilt.
+    pub fn advance(&mut self, budget: usize) -> bool {
+        let mut budget = budget.max(1);
+        while !self.done && budget > 0 {
+            let target = self.inputs.get(self.next).map_or(self.at, |(at, _)| *at);
+            if self.timeline.position() < target {
+                let ran = step_toward(&mut self.timeline, target, budget);
+                if ran == 0 {
+                    self.run_ended(target);
+                }
+                budget -= ran.min(budget);
+                continue;
             }
-            timeline.input(input.clone());
+            match self.inputs.get(self.next) {
+                Some((_, input)) => {
+                    self.timeline.input(input.clone());
+                    self.next += 1;
+                    budget -= 1;
+                }
+                None => self.done = true,
+            }
         }
-        if !step_to(&mut timeline, self.at) && problem.is_none() {
-            problem = Some(format!(
-                "the run ends at step {}, before step {}; showing its end",
-                timeline.position(),
-                self.at
+        self.done
+    }
+
+    /// The run ended before `target`: the inputs from the next on are left
+    /// out, or the link's step is held to the run's end.
+    fn run_ended(&mut self, target: usize) {
+        let end = self.timeline.position();
+        if self.next < self.inputs.len() {
+            self.problem = Some(format!(
+                "the run ends at step {end}, before its input {} of {} at step {target}, so it \
+                 and any later ones were left out",
+                self.next + 1,
+                self.link_inputs,
             ));
+            self.inputs.truncate(self.next);
+        } else {
+            if self.problem.is_none() {
+                self.problem = Some(format!(
+                    "the run ends at step {end}, before step {}; showing its end",
+                    self.at
+                ));
+            }
+            self.done = true;
         }
-        timeline.seek(self.at);
-        Replayed { timeline, problem }
+    }
+
+    /// The rebuilt run, at the link's step (or its end).
+    pub fn finish(mut self) -> Replayed {
+        while !self.advance(usize::MAX) {}
+        self.timeline.seek(self.at);
+        Replayed {
+            timeline: self.timeline,
+            problem: self.problem,
+        }
     }
 }
 
@@ -252,18 +323,22 @@ pub fn recorded_inputs(timeline: &Timeline) -> Vec<(usize, Input)> {
         .collect()
 }
 
-/// Steps forward (redoing, then running new events) until `target`.
-/// False if the run ends first.
-fn step_to(timeline: &mut Timeline, target: usize) -> bool {
+/// Moves `timeline` toward `target` by at most `budget` steps (a seek
+/// within the recorded range counts as one); how many it took, 0 when the
+/// run has ended (or `target` is reached).
+fn step_toward(timeline: &mut Timeline, target: usize, budget: usize) -> usize {
     if timeline.position() < target && target <= timeline.len() {
         timeline.seek(target);
+        return 1;
     }
-    while timeline.position() < target {
+    let mut ran = 0;
+    while timeline.position() < target && ran < budget {
         if !timeline.step() {
-            return false;
+            break;
         }
+        ran += 1;
     }
-    true
+    ran
 }
 
 /// Checks the inputs as if a scenario file listed them: nodes, subscribers
@@ -813,6 +888,36 @@ mod tests {
                     replayed.timeline.world().trace_hash()
                 );
                 prop_assert_eq!(twice.timeline.position(), replayed.timeline.position());
+            }
+
+            /// Rebuilt a slice at a time, as the page does for a long run,
+            /// a link gives the very run it gives at once, problems and
+            /// all, and the progress only moves forward.
+            #[test]
+            fn a_replay_in_slices_is_the_replay_at_once(
+                link in link(), seed in 0u64..50, slice in 1usize..40,
+            ) {
+                let mut scenario = bundled("crash-restart");
+                scenario.seed = seed;
+                let link = Link { at: link.at % 400, ..link };
+                let scenario = Arc::new(scenario);
+                let at_once = link.replay(scenario.clone());
+                let mut replay = Replay::start(&link, scenario);
+                let mut last = 0;
+                while !replay.advance(slice) {
+                    let (position, target) = replay.progress();
+                    prop_assert!(position >= last);
+                    prop_assert_eq!(target, link.at);
+                    last = position;
+                }
+                let sliced = replay.finish();
+                prop_assert_eq!(sliced.problem, at_once.problem);
+                prop_assert_eq!(sliced.timeline.position(), at_once.timeline.position());
+                prop_assert_eq!(sliced.timeline.actions(), at_once.timeline.actions());
+                prop_assert_eq!(
+                    sliced.timeline.world().trace_hash(),
+                    at_once.timeline.world().trace_hash()
+                );
             }
         }
     }
