@@ -19,10 +19,12 @@ use crate::engine::{Input, Scenario, Tick, Timeline, World};
 use crate::scenarios;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
+use gloo::timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
+use yew::html::Scope;
 use yew::prelude::*;
 
 // The shell: playing, the sliders, settings, share links and shortcuts.
@@ -33,7 +35,7 @@ use super::settings::{protocol_title, Field, Refusal, Setting, Settings};
 use super::share::Share;
 use super::shortcuts::{shortcut, Shortcut, ShortcutsDialog};
 use super::status::LatestEvent;
-use crate::engine::permalink::{Decoded, Link};
+use crate::engine::permalink::{Decoded, Link, Replay, Replayed};
 use crate::engine::scenario::MAX_REPLICAS;
 use crate::engine::ScenarioError;
 use wasm_bindgen::JsCast;
@@ -107,6 +109,10 @@ pub enum Msg {
     Open(FileText),
     /// Panels came on screen or left it.
     OnScreen(Report),
+    /// Rebuild the next slice of a long link's run.
+    Rebuild,
+    /// Stop rebuilding a link's run and show its scenario from the start.
+    StopRebuild,
 }
 
 /// A bundled scenario, parsed once, or why it does not parse.
@@ -120,6 +126,26 @@ struct Opened {
     file: String,
     scenario: Arc<Scenario>,
 }
+
+/// A link's run being rebuilt a slice at a time: a link to a long run
+/// takes seconds to replay, and the page shows how far it got instead of
+/// freezing.
+struct Rebuild {
+    replay: Replay,
+    /// What of the link could not be used.
+    problems: Vec<String>,
+    name: &'static str,
+    /// The next slice; dropping it cancels the rebuild.
+    _next: Timeout,
+}
+
+/// Steps a link's run replays before the page is first drawn: short runs
+/// (most links) open at once, as if there were no slices.
+const FIRST_SLICE_STEPS: usize = 50_000;
+/// Steps between two looks at the clock while rebuilding.
+const SLICE_STEPS: usize = 10_000;
+/// How long a slice may take before the page redraws its progress.
+const SLICE_MS: f64 = 50.0;
 
 /// A run put aside by a fork or a settings change, and what to say.
 struct Undo {
@@ -148,6 +174,8 @@ pub struct App {
     refusals: u32,
     /// The run before the last fork or settings change.
     undo: Option<Undo>,
+    /// A link's run still being rebuilt (the run shown once it is done).
+    rebuilding: Option<Rebuild>,
     /// Present while playing; dropping it cancels the next frame.
     player: Option<AnimationFrame>,
     pacer: Pacer,
@@ -319,6 +347,7 @@ impl App {
     /// Forgets what belonged to the run shown: player, undo, refusal,
     /// link, and the file it came from.
     fn leave_run(&mut self) {
+        self.rebuilding = None;
         self.player = None;
         self.undo = None;
         self.refusal = None;
@@ -403,7 +432,7 @@ impl App {
 
     /// Opens what a link asks for. Parts that cannot be used are left out,
     /// and the notice says which.
-    fn open_link(&mut self, decoded: Decoded) {
+    fn open_link(&mut self, scope: &Scope<Self>, decoded: Decoded) {
         let Decoded { link, mut problems } = decoded;
         let entry = self
             .find(&link.scenario)
@@ -441,7 +470,24 @@ impl App {
                 base
             }
         };
-        let replayed = link.replay(scenario);
+        let mut replay = Replay::start(&link, scenario);
+        if replay.advance(FIRST_SLICE_STEPS) {
+            self.show_link_run(replay.finish(), problems, name);
+            return;
+        }
+        self.timeline = Err("The run is being rebuilt from the link.".to_owned());
+        self.notice = None;
+        self.rebuilding = Some(Rebuild {
+            replay,
+            problems,
+            name,
+            _next: next_slice(scope),
+        });
+    }
+
+    /// Shows the run a link rebuilt, and says what of the link could not
+    /// be used.
+    fn show_link_run(&mut self, replayed: Replayed, mut problems: Vec<String>, name: &str) {
         problems.extend(replayed.problem);
         self.timeline = Ok(replayed.timeline);
         self.notice = (!problems.is_empty()).then(|| {
@@ -454,8 +500,33 @@ impl App {
         });
     }
 
+    /// Rebuilds the link's run for about `SLICE_MS`, then shows it if it
+    /// is done, or schedules the next slice.
+    fn rebuild_slice(&mut self, scope: &Scope<Self>) {
+        let Some(mut rebuild) = self.rebuilding.take() else {
+            return;
+        };
+        let started = js_sys::Date::now();
+        let mut done = false;
+        while !done && js_sys::Date::now() - started < SLICE_MS {
+            done = rebuild.replay.advance(SLICE_STEPS);
+        }
+        if done {
+            let Rebuild {
+                replay,
+                problems,
+                name,
+                ..
+            } = rebuild;
+            self.show_link_run(replay.finish(), problems, name);
+        } else {
+            rebuild._next = next_slice(scope);
+            self.rebuilding = Some(rebuild);
+        }
+    }
+
     /// Follows the URL's hash, unless it is the run shown already.
-    fn follow_url(&mut self) {
+    fn follow_url(&mut self, scope: &Scope<Self>) {
         let Some(decoded) = Link::decode(&location::hash()) else {
             return;
         };
@@ -463,7 +534,7 @@ impl App {
         if decoded.problems.is_empty() && shown.contains(&Some(decoded.link.clone())) {
             return;
         }
-        self.open_link(decoded);
+        self.open_link(scope, decoded);
     }
 
     fn play(&mut self, ctx: &Context<Self>) {
@@ -472,6 +543,48 @@ impl App {
             link.send_message(Msg::Frame)
         }));
     }
+}
+
+/// What the page shows while a link's run is rebuilt: how far it got.
+fn rebuilding(rebuild: &Rebuild, scope: &Scope<App>) -> Html {
+    let (position, target) = rebuild.replay.progress();
+    html! {
+        <section class="rebuilding" data-testid="rebuilding">
+            <h2>{"Rebuilding the run from the link"}</h2>
+            <p role="status">
+                { format!("Replayed {} of {} steps.", grouped(position), grouped(target)) }
+            </p>
+            <progress max={target.max(1).to_string()} value={position.to_string()}
+                aria-label="Steps replayed" />
+            <p class="note">
+                {"A link holds the scenario and the inputs made in it; the page replays the \
+                  run up to the step the link shows."}
+            </p>
+            <button type="button" onclick={scope.callback(|_: MouseEvent| Msg::StopRebuild)}>
+                {"Stop: start the scenario from step 0"}
+            </button>
+        </section>
+    }
+}
+
+/// `n` with a thin space between groups of three digits (2 625 000).
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() * 2);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{2009}');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// Asks for the next slice of a rebuild once the page has had a chance to
+/// draw the last one's progress.
+fn next_slice(scope: &Scope<App>) -> Timeout {
+    let scope = scope.clone();
+    Timeout::new(0, move || scope.send_message(Msg::Rebuild))
 }
 
 /// A scenario like the one running with `setting` changed, or why not.
@@ -595,6 +708,7 @@ impl Component for App {
             refusal: None,
             refusals: 0,
             undo: None,
+            rebuilding: None,
             player: None,
             pacer: Pacer::default(),
             speed: DEFAULT_SPEED,
@@ -615,7 +729,7 @@ impl Component for App {
             _key_listener: key_listener,
         };
         match Link::decode(&location::hash()) {
-            Some(decoded) => app.open_link(decoded),
+            Some(decoded) => app.open_link(ctx.link(), decoded),
             None => app.open(DEFAULT_SCENARIO),
         }
         app
@@ -655,7 +769,19 @@ impl Component for App {
                 return true;
             }
             Msg::HashChanged => {
-                self.follow_url();
+                self.follow_url(ctx.link());
+                return true;
+            }
+            Msg::Rebuild => {
+                self.rebuild_slice(ctx.link());
+                return true;
+            }
+            Msg::StopRebuild => {
+                if let Some(rebuild) = self.rebuilding.take() {
+                    self.open(rebuild.name);
+                    self.notice = None;
+                    self.show_settings_in_url();
+                }
                 return true;
             }
             Msg::Shortcuts(open) => {
@@ -846,9 +972,10 @@ impl Component for App {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
-        let body = match &self.timeline {
-            Ok(timeline) => self.simulation(ctx, timeline),
-            Err(message) => html! { <p class="error" role="alert">{ message }</p> },
+        let body = match (&self.rebuilding, &self.timeline) {
+            (Some(rebuild), _) => rebuilding(rebuild, link),
+            (None, Ok(timeline)) => self.simulation(ctx, timeline),
+            (None, Err(message)) => html! { <p class="error" role="alert">{ message }</p> },
         };
         let description = self.base().map(|s| s.description.clone());
         let settings = self.timeline.as_ref().ok().map(|timeline| {

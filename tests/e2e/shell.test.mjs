@@ -251,6 +251,39 @@ test('A garbled link shows an alert and opens the scenario without the broken pa
   await close(ui);
 });
 
+test('A link to a long run shows how far its rebuild got; Stop starts the scenario over', async () => {
+  const ui = await open(DESKTOP);
+  const long = '#scenario=failover-async&at=2000000';
+  // Far more steps than the page replays before it first draws.
+  await ui.page.goto(new URL(long, ui.page.url()).href);
+  await ui.page.reload();
+  const rebuilding = ui.testId('rebuilding');
+  await rebuilding.waitFor();
+  assert.match(await ui.status.textContent(), /^Replayed [\d\s]+ of 2\s000\s000 steps\.$/);
+  const progress = ui.page.getByRole('progressbar', { name: 'Steps replayed' });
+  assert.equal(await progress.getAttribute('max'), '2000000');
+  await ui.page.screenshot({ path: path.join(ARTIFACTS_DIR, 'shell-rebuilding.png') });
+  // The page stays responsive while it rebuilds: the progress moves.
+  const first = Number(await progress.getAttribute('value'));
+  await ui.page.waitForFunction((seen) => Number(document.querySelector('progress')?.value) > seen
+    || !document.querySelector('progress'), first);
+  await ui.page.waitForFunction(() => document.querySelector('[role=status]')?.textContent
+    .endsWith('Step 2000000'), null, { timeout: 120_000, polling: 250 });
+  assert.equal(await rebuilding.count(), 0);
+  assert.equal(await ui.page.getByRole('alert').count(), 0);
+
+  // Again, but stopped: the scenario starts over at step 0.
+  await ui.page.goto(new URL('#scenario=failover-async&at=3999999', ui.page.url()).href);
+  await ui.page.reload();
+  await rebuilding.waitFor();
+  await ui.button('Stop: start the scenario from step 0').click();
+  await expectText(ui.status, 'Tick 0 · Step 0');
+  await ui.page.waitForURL(/#scenario=failover-async$/);
+  await ui.button('Step').click();
+  await expectText(ui.status, 'Tick 1 · Step 1');
+  await close(ui);
+});
+
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
