@@ -77,7 +77,10 @@ fn node_bytes(node: &Node) -> usize {
 fn subscriber_bytes(subscriber: &Subscriber) -> usize {
     // Its view, the checkpoint (a view too, private, assumed alike) and the
     // rows it loaded.
-    size_of::<Subscriber>() + 2 * view_bytes(&subscriber.view) + rows_bytes(&subscriber.loaded)
+    size_of::<Subscriber>()
+        + 2 * view_bytes(&subscriber.view)
+        + rows_bytes(&subscriber.loaded)
+        + btree_bytes(subscriber.loaded.len(), size_of::<u64>())
 }
 
 /// What a `Chunked` of `len` items owns in a clone: one fat pointer per

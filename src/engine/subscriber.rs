@@ -190,6 +190,11 @@ pub struct Subscriber {
     /// Rows loaded into the warehouse: they have left the subscriber, so a
     /// crash does not take them back.
     pub loaded: Vec<Row>,
+    /// The offsets of the rows in `loaded`: an idempotent load looks a row
+    /// up here instead of scanning every row loaded before.
+    loaded_offsets: BTreeSet<Offset>,
+    /// Rows loaded again after a crash (a load that is not idempotent).
+    pub duplicate_loads: u64,
     /// Records processed, re-processing after a crash included.
     pub processed: u64,
     /// The largest lag seen so far (committed source records not yet read).
@@ -222,6 +227,8 @@ impl Subscriber {
             checkpoint: View::new(service),
             uncommitted: Vec::new(),
             loaded: Vec::new(),
+            loaded_offsets: BTreeSet::new(),
+            duplicate_loads: 0,
             processed: 0,
             max_lag: 0,
             polling: false,
@@ -283,8 +290,11 @@ impl Subscriber {
         let staged = std::mem::take(&mut self.view.staged);
         let count = staged.len();
         for row in staged {
-            if idempotent && self.loaded.iter().any(|r| r.offset == row.offset) {
-                continue;
+            if !self.loaded_offsets.insert(row.offset) {
+                if idempotent {
+                    continue;
+                }
+                self.duplicate_loads += 1;
             }
             self.loaded.push(row);
         }
@@ -438,6 +448,7 @@ mod tests {
             drain(&mut sub, &cfg, &records);
             let rows = if idempotent { 3 } else { 4 };
             assert_eq!(sub.loaded.len(), rows, "idempotent load: {idempotent}");
+            assert_eq!(sub.duplicate_loads, if idempotent { 0 } else { 1 });
             assert_eq!(sub.processed, 4);
             assert_eq!(sub.view.table.to_string(), "{a=1, b=2, c=3}");
         }

@@ -410,8 +410,7 @@ fn derived(kind: SubscriberKind, sub: &Subscriber) -> Derived {
             State::Table(table) => pairs(("key", "value"), table.iter(), |v| v.to_string()),
         },
         SubscriberKind::Warehouse => {
-            let mut seen = BTreeSet::new();
-            let duplicates = sub.loaded.iter().filter(|r| !seen.insert(r.offset)).count();
+            let duplicates = sub.duplicate_loads as usize;
             let recent = sub
                 .loaded
                 .iter()
