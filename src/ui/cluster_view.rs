@@ -10,7 +10,7 @@ use super::cluster_model::{self, ClusterModel, Dot, DropMark, LinkView, MsgKind}
 use super::network_bar::NetworkBar;
 use super::node_actions::NodeActions;
 use super::partition_dialog::PartitionDialog;
-use super::slot::Slot;
+use super::slot::{keyed_unless_playing, Slot};
 use super::view::{self, NodeView};
 use super::write_form::WriteForm;
 use crate::engine::protocol::{ProtocolKind, Role};
@@ -32,7 +32,8 @@ pub fn panel(slot: &Slot) -> Html {
                 model={Rc::new(cluster_model::of(world))}
                 on_input={slot.on_input.clone()}
                 service={scenario.service}
-                writer={view::writer(world)} />
+                writer={view::writer(world)}
+                playing={slot.playing} />
         </section>
     }
 }
@@ -315,6 +316,9 @@ pub struct ClusterViewProps {
     pub on_input: Callback<Input>,
     pub service: ServiceKind,
     pub writer: Option<(NodeId, Role)>,
+    /// Playing, the messages on the wire are patched in place (see
+    /// `keyed_unless_playing`).
+    pub playing: bool,
 }
 
 fn node_card(
@@ -737,11 +741,17 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     });
     let dots = model.dots.iter().filter_map(|d| {
         let (a, b) = (d.from.min(d.to), d.from.max(d.to));
-        Some(dot(d, &segment(a, b)?, d.from < d.to))
+        Some(keyed_unless_playing(
+            props.playing,
+            dot(d, &segment(a, b)?, d.from < d.to),
+        ))
     });
     let drops = model.drops.iter().filter_map(|m| {
         let (a, b) = (m.from.min(m.to), m.from.max(m.to));
-        Some(drop_mark(m, &segment(a, b)?, m.from < m.to))
+        Some(keyed_unless_playing(
+            props.playing,
+            drop_mark(m, &segment(a, b)?, m.from < m.to),
+        ))
     });
     let cards = model.nodes.iter().zip(centers).map(|(node, &center)| {
         html! {

@@ -65,7 +65,10 @@ fn marks(cell: &Cell) -> Html {
     }
 }
 
-fn cell_view(cell: &Cell, epochs: bool) -> Html {
+/// A cell. Playing, it has no tooltip: none can be read while the window
+/// slides, and writing 100 of them each redraw is most of what patching
+/// the cells costs.
+fn cell_view(cell: &Cell, epochs: bool, playing: bool) -> Html {
     let offset = cell.offset.to_string();
     let removed = cell.removed.as_ref().map(|old| {
         html! {
@@ -89,21 +92,23 @@ fn cell_view(cell: &Cell, epochs: bool) -> Html {
         (false, true) => "committed",
         (false, false) => "not committed",
     };
-    let title = format!(
-        "#{} {}{} \u{b7} {state}{}",
-        cell.offset,
-        record.full,
-        if epochs {
-            format!(" \u{b7} epoch {}", record.epoch)
-        } else {
-            String::new()
-        },
-        if record.differs {
-            " \u{b7} another node holds a different record here"
-        } else {
-            ""
-        }
-    );
+    let title = (!playing).then(|| {
+        format!(
+            "#{} {}{} \u{b7} {state}{}",
+            cell.offset,
+            record.full,
+            if epochs {
+                format!(" \u{b7} epoch {}", record.epoch)
+            } else {
+                String::new()
+            },
+            if record.differs {
+                " \u{b7} another node holds a different record here"
+            } else {
+                ""
+            }
+        )
+    });
     html! {
         <td class={classes!("cell", "record", epoch_class(epochs, record.epoch),
                 if record.committed { "committed" } else { "pending" },
@@ -127,7 +132,7 @@ fn cell_view(cell: &Cell, epochs: bool) -> Html {
     }
 }
 
-fn row_view(row: &Row, epochs: bool) -> Html {
+fn row_view(row: &Row, epochs: bool, playing: bool) -> Html {
     let id = row.id;
     let numbers = if row.runs_service {
         format!("commit {} \u{b7} applied {}", row.commit, row.applied)
@@ -143,7 +148,7 @@ fn row_view(row: &Row, epochs: bool) -> Html {
                 <span class="tape-role">{ if row.up { row.role.to_string() } else { "down".to_owned() } }</span>
                 <span class="tape-numbers">{ numbers }</span>
             </th>
-            { for row.cells.iter().map(|cell| cell_view(cell, epochs)) }
+            { for row.cells.iter().map(|cell| cell_view(cell, epochs, playing)) }
         </tr>
     }
 }
@@ -260,7 +265,7 @@ pub fn log_tapes(props: &LogTapesProps) -> Html {
                         </tr>
                     </thead>
                     <tbody>
-                        { for rows.iter().map(|row| row_view(row, tapes.epochs)) }
+                        { for rows.iter().map(|row| row_view(row, tapes.epochs, props.playing)) }
                     </tbody>
                 </table>
             </div>
