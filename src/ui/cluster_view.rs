@@ -485,19 +485,22 @@ fn wire(link: &LinkView, segment: &Segment) -> Html {
 }
 
 /// The wide, invisible, focusable strip that toggles a link. Its tooltip
-/// lists what is on the wire (the drawn messages take no clicks).
+/// lists what is on the wire (the drawn messages take no clicks); not
+/// while playing, when the list would be rewritten every redraw and gone
+/// before it could be read.
 fn link_hit(
     link: &LinkView,
     segment: &Segment,
     model: &ClusterModel,
     on_link: Callback<LinkView>,
+    playing: bool,
 ) -> Html {
     let on_this =
         |from: NodeId, to: NodeId| (from, to) == (link.a, link.b) || (from, to) == (link.b, link.a);
     let mut wire: Vec<String> = model
         .dots
         .iter()
-        .filter(|d| on_this(d.from, d.to))
+        .filter(|d| !playing && on_this(d.from, d.to))
         .map(|d| {
             format!(
                 "\n{} {}\u{2192}{}: {} (arrives tick {}){}",
@@ -514,7 +517,7 @@ fn link_hit(
         model
             .drops
             .iter()
-            .filter(|m| on_this(m.from, m.to))
+            .filter(|m| !playing && on_this(m.from, m.to))
             .map(|m| format!("\n{} {}\u{2192}{} dropped: {}", m.id, m.from, m.to, m.why)),
     );
     let state = match (link.cut_ab, link.cut_ba) {
@@ -737,6 +740,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             &segment(link.a, link.b)?,
             model,
             on_link.clone(),
+            props.playing,
         ))
     });
     let dots = model.dots.iter().filter_map(|d| {
