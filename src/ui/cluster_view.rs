@@ -38,12 +38,17 @@ pub fn panel(slot: &Slot) -> Html {
     }
 }
 
-/// The size of a node's card and of the smallest drawing, in SVG units.
+/// The size of a node's card and of the smallest drawing, in SVG units,
+/// and where a card's four lines of text stand (baselines from its top).
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Frame {
     width: f64,
     card_w: f64,
     card_h: f64,
+    lines: [f64; 4],
+    /// The tallest drawing a ring may make while keeping every link clear
+    /// of third cards; past it, links may pass under cards.
+    clear_links_up_to: f64,
 }
 
 /// A projector or laptop: a wide, flat ring.
@@ -51,13 +56,33 @@ const WIDE: Frame = Frame {
     width: 940.0,
     card_w: 236.0,
     card_h: 106.0,
+    lines: [30.0, 54.0, 77.0, 97.0],
+    clear_links_up_to: f64::INFINITY,
 };
+
+/// A projector or laptop and six nodes or more: the drawing takes the
+/// whole width (the side column goes under it) and the cards are lower, so
+/// a ring of ten fits a 1280×720 screen under the toolbar with its text at
+/// 0.8 px a unit (18 units: 14 px). Links keep clear of third cards while
+/// the ring stays under 760 units tall (up to eight nodes).
+const BIG: Frame = Frame {
+    width: 1540.0,
+    card_w: 236.0,
+    card_h: 94.0,
+    lines: [27.0, 47.0, 68.0, 87.0],
+    clear_links_up_to: 760.0,
+};
+
+/// Nodes from which a wide screen draws the `BIG` frame.
+const BIG_FROM: usize = 6;
 
 /// A phone held upright: a narrow ring, so the text stays large.
 const NARROW: Frame = Frame {
     width: 440.0,
     card_w: 200.0,
     card_h: 106.0,
+    lines: [30.0, 54.0, 77.0, 97.0],
+    clear_links_up_to: f64::INFINITY,
 };
 
 /// Below this window width (CSS px) the narrow drawing is used.
@@ -123,6 +148,8 @@ struct Layout {
     height: f64,
     card_w: f64,
     card_h: f64,
+    /// Baselines of a card's lines, from its top.
+    lines: [f64; 4],
     centers: Vec<Point>,
 }
 
@@ -138,8 +165,9 @@ impl Layout {
                 .collect()
         };
         // Cards must not touch, every link must be long enough to watch a
-        // message travel, and no link may run under a third card.
-        let apart = |points: &[Point]| {
+        // message travel, and (when `clear`) no link may run under a third
+        // card.
+        let apart = |points: &[Point], clear: bool| {
             let pairs = || (0..count).flat_map(move |i| (i + 1..count).map(move |j| (i, j)));
             pairs().all(|(i, j)| {
                 let (a, b) = (points[i], points[j]);
@@ -147,9 +175,12 @@ impl Layout {
                     (a.0 - b.0).abs() >= card_w + GAP || (a.1 - b.1).abs() >= card_h + GAP;
                 separate
                     && visible_length(a, b, card_w, card_h) >= MIN_LINK
-                    && (0..count).all(|k| {
-                        k == i || k == j || !crosses(a, b, points[k], card_w + GAP, card_h + GAP)
-                    })
+                    && (!clear
+                        || (0..count).all(|k| {
+                            k == i
+                                || k == j
+                                || !crosses(a, b, points[k], card_w + GAP, card_h + GAP)
+                        }))
             })
         };
         let mut width = frame.width;
@@ -159,13 +190,20 @@ impl Layout {
             } else {
                 0.0
             };
-            let mut ry = (card_h + GAP) / 2.0;
-            while ry <= 4.0 * card_h {
-                let points = ring(rx, ry);
-                if apart(&points) {
-                    break 'search points;
+            // A ring this tall or less keeps links clear of third cards.
+            let clear_up_to = (frame.clear_links_up_to - card_h - 2.0 * MARGIN) / 2.0;
+            for clear in [true, false] {
+                let mut ry = (card_h + GAP) / 2.0;
+                while ry <= 4.0 * card_h && (!clear || ry <= clear_up_to) {
+                    let points = ring(rx, ry);
+                    if apart(&points, clear) {
+                        break 'search points;
+                    }
+                    ry += 4.0;
                 }
-                ry += 4.0;
+                if frame.clear_links_up_to.is_infinite() {
+                    break;
+                }
             }
             if width > 4.0 * frame.width {
                 break ring(rx, 4.0 * card_h); // never reached for a sane count
@@ -185,6 +223,7 @@ impl Layout {
             height: max_y - min_y + card_h + 2.0 * MARGIN,
             card_w,
             card_h,
+            lines: frame.lines,
             centers: points
                 .iter()
                 .map(|p| (p.0 - left + extra, p.1 - top))
@@ -352,11 +391,11 @@ fn node_card(
     });
     let value_line = if !node.up {
         html! {
-            <text class="value quiet" x={fmt(left)} y={fmt(y0 + 77.0)}>{"log kept on disk"}</text>
+            <text class="value quiet" x={fmt(left)} y={fmt(y0 + layout.lines[2])}>{"log kept on disk"}</text>
         }
     } else if node.runs_service {
         html! {
-            <text class="value" x={fmt(left)} y={fmt(y0 + 77.0)}>
+            <text class="value" x={fmt(left)} y={fmt(y0 + layout.lines[2])}>
                 {"value "}
                 <tspan class="number" data-testid={format!("value-{id}")}>
                     { clip(&node.value, 12) }</tspan>
@@ -367,18 +406,18 @@ fn node_card(
             Role::Broadcaster => "forwards commands",
             _ => "orders the log",
         };
-        html! { <text class="value quiet" x={fmt(left)} y={fmt(y0 + 77.0)}>{ what }</text> }
+        html! { <text class="value quiet" x={fmt(left)} y={fmt(y0 + layout.lines[2])}>{ what }</text> }
     };
     let offsets_line = if !node.up {
         html! {
-            <text class="offsets" x={fmt(left)} y={fmt(y0 + 97.0)}>
+            <text class="offsets" x={fmt(left)} y={fmt(y0 + layout.lines[3])}>
                 {"log end "}
                 <tspan data-testid={format!("end-{id}")}>{ node.log_end }</tspan>
             </text>
         }
     } else if node.runs_service {
         html! {
-            <text class="offsets" x={fmt(left)} y={fmt(y0 + 97.0)}>
+            <text class="offsets" x={fmt(left)} y={fmt(y0 + layout.lines[3])}>
                 {"applied "}
                 <tspan data-testid={format!("applied-{id}")}>{ node.applied_offset }</tspan>
                 {" \u{b7} end "}
@@ -387,7 +426,7 @@ fn node_card(
         }
     } else {
         html! {
-            <text class="offsets" x={fmt(left)} y={fmt(y0 + 97.0)}>
+            <text class="offsets" x={fmt(left)} y={fmt(y0 + layout.lines[3])}>
                 {"commit "}{ node.commit_offset }
                 {" \u{b7} end "}
                 <tspan data-testid={format!("end-{id}")}>{ node.log_end }</tspan>
@@ -421,17 +460,17 @@ fn node_card(
             <title>{ summary }</title>
             <rect class="card" x={fmt(x0)} y={fmt(y0)} width={fmt(layout.card_w)}
                 height={fmt(layout.card_h)} rx="14" />
-            <text class="id" x={fmt(left)} y={fmt(y0 + 30.0)}>{ id.to_string() }</text>
+            <text class="id" x={fmt(left)} y={fmt(y0 + layout.lines[0])}>{ id.to_string() }</text>
             if node.up {
-                <text class="health up" x={fmt(right)} y={fmt(y0 + 27.0)} text-anchor="end"
+                <text class="health up" x={fmt(right)} y={fmt(y0 + layout.lines[0] - 3.0)} text-anchor="end"
                     data-testid={format!("health-{id}")}>{"up"}</text>
             } else {
-                <rect class="health-pill" x={fmt(right - 62.0)} y={fmt(y0 + 8.0)} width="66"
+                <rect class="health-pill" x={fmt(right - 62.0)} y={fmt(y0 + layout.lines[0] - 22.0)} width="66"
                     height="26" rx="13" />
-                <text class="health down" x={fmt(right - 29.0)} y={fmt(y0 + 27.0)}
+                <text class="health down" x={fmt(right - 29.0)} y={fmt(y0 + layout.lines[0] - 3.0)}
                     text-anchor="middle" data-testid={format!("health-{id}")}>{"down"}</text>
             }
-            <text class="role" x={fmt(left)} y={fmt(y0 + 54.0)}
+            <text class="role" x={fmt(left)} y={fmt(y0 + layout.lines[1])}
                 data-testid={format!("role-{id}")}>{ node.role_text() }</text>
             { value_line }
             { offsets_line }
@@ -685,8 +724,14 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         });
     }
     // The ring search tries many shapes: once per size, not every redraw.
+    let big = !*narrow && model.nodes.len() >= BIG_FROM;
     let layout = use_memo((*narrow, model.nodes.len()), |&(narrow, count)| {
-        Layout::new(if narrow { NARROW } else { WIDE }, count)
+        let frame = match (narrow, count >= BIG_FROM) {
+            (true, _) => NARROW,
+            (false, true) => BIG,
+            (false, false) => WIDE,
+        };
+        Layout::new(frame, count)
     });
     let layout: &Layout = &layout;
     let centers = &layout.centers;
@@ -821,7 +866,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         // Five nodes or more make a tall ring: on a short screen the side
         // column gives up its cast line (see cluster_view.css).
         <div class={classes!("cluster", if *narrow { "narrow" } else { "wide" },
-                (model.nodes.len() >= 5).then_some("crowded"))}>
+                (model.nodes.len() >= 5).then_some("crowded"), big.then_some("big"))}>
             <h2 id="cluster-title" class="visually-hidden">{"Cluster"}</h2>
             <div class="cluster-figure">
                 <div class="cluster-drawing">
