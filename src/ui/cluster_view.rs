@@ -278,6 +278,55 @@ impl Segment {
     }
 }
 
+/// Where the visible link `a` crosses `b`: the fraction of the way along
+/// `a`, and how much of `a` (as a fraction, either side) lies where the two
+/// click strips overlap. `None` when they do not cross.
+fn crossing(a: &Segment, b: &Segment) -> Option<(f64, f64)> {
+    let cross = |u: Point, v: Point| u.0 * v.1 - u.1 * v.0;
+    let (da, db) = (
+        (a.q.0 - a.p.0, a.q.1 - a.p.1),
+        (b.q.0 - b.p.0, b.q.1 - b.p.1),
+    );
+    let (la, lb) = (da.0.hypot(da.1), db.0.hypot(db.1));
+    let denom = cross(da, db);
+    if denom.abs() < 1e-9 * la * lb {
+        return None; // parallel
+    }
+    let w = (b.p.0 - a.p.0, b.p.1 - a.p.1);
+    let (t, u) = (cross(w, db) / denom, cross(w, da) / denom);
+    if !(0.0..=1.0).contains(&t) || !(0.0..=1.0).contains(&u) {
+        return None;
+    }
+    let (sin, cos) = (
+        denom.abs() / (la * lb),
+        (da.0 * db.0 + da.1 * db.1).abs() / (la * lb),
+    );
+    // Two strips of half-width HIT crossing at an angle overlap in a
+    // rhombus; its reach along `a` either side of the crossing, and a
+    // little more.
+    let reach = HIT * (1.0 + cos) / sin + 4.0;
+    Some((t, (reach / la).min(0.25)))
+}
+
+/// The parts of `0..1` along a link outside `cuts` (crossings as
+/// `(t, half)`), leaving out scraps shorter than `min`.
+fn pieces(cuts: &[(f64, f64)], min: f64) -> Vec<(f64, f64)> {
+    let mut cuts: Vec<(f64, f64)> = cuts.iter().map(|&(t, h)| (t - h, t + h)).collect();
+    cuts.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let mut out = Vec::new();
+    let mut from = 0.0_f64;
+    for (start, end) in cuts {
+        if start - from >= min {
+            out.push((from, start));
+        }
+        from = from.max(end);
+    }
+    if 1.0 - from >= min {
+        out.push((from, 1.0));
+    }
+    out
+}
+
 fn fmt(value: f64) -> String {
     format!("{value:.1}")
 }
@@ -523,7 +572,9 @@ fn wire(link: &LinkView, segment: &Segment) -> Html {
     }
 }
 
-/// The wide, invisible, focusable strip that toggles a link. Its tooltip
+/// The wide, invisible, focusable strip that toggles a link, broken where
+/// other links cross it, so a click where two cross toggles neither rather
+/// than whichever was drawn last. Its tooltip
 /// lists what is on the wire (the drawn messages take no clicks); not
 /// while playing, when the list would be rewritten every redraw and gone
 /// before it could be read.
@@ -533,6 +584,7 @@ fn link_hit(
     model: &ClusterModel,
     on_link: Callback<LinkView>,
     playing: bool,
+    cuts: &[(f64, f64)],
 ) -> Html {
     let on_this =
         |from: NodeId, to: NodeId| (from, to) == (link.a, link.b) || (from, to) == (link.b, link.a);
@@ -583,17 +635,28 @@ fn link_hit(
             on_link.emit(this);
         }
     });
-    // A strip, not a stroked line: a level line has no height, and a
-    // shape without area is neither visible to tests nor easy to hit.
-    let corners = [
-        segment.at(0.0, HIT),
-        segment.at(1.0, HIT),
-        segment.at(1.0, -HIT),
-        segment.at(0.0, -HIT),
-    ];
-    let points: Vec<String> = corners
+    // Strips, not a stroked line: a level line has no height, and a shape
+    // without area is neither visible to tests nor easy to hit.
+    let length = (segment.q.0 - segment.p.0).hypot(segment.q.1 - segment.p.1);
+    let mut parts = pieces(cuts, 12.0 / length.max(1.0));
+    if parts.is_empty() {
+        parts.push((0.0, 1.0));
+    }
+    let d: String = parts
         .iter()
-        .map(|(x, y)| format!("{},{}", fmt(*x), fmt(*y)))
+        .map(|&(t0, t1)| {
+            let corners = [
+                segment.at(t0, HIT),
+                segment.at(t1, HIT),
+                segment.at(t1, -HIT),
+                segment.at(t0, -HIT),
+            ];
+            let points: Vec<String> = corners
+                .iter()
+                .map(|(x, y)| format!("{},{}", fmt(*x), fmt(*y)))
+                .collect();
+            format!("M{}Z", points.join(" "))
+        })
         .collect();
     html! {
         <g key={key.clone()} class={classes!("link", link.is_cut().then_some("cut"))}
@@ -601,7 +664,7 @@ fn link_hit(
             aria-pressed={link.is_cut().to_string()}
             data-testid={format!("link-{key}")} {onclick} {onkeydown}>
             <title>{ format!("{}\u{2013}{} {state}.{}", link.a, link.b, wire.concat()) }</title>
-            <polygon class="hit" points={points.join(" ")} />
+            <path class="hit" {d} />
         </g>
     }
 }
@@ -779,13 +842,26 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         .links
         .iter()
         .filter_map(|link| Some(wire(link, &segment(link.a, link.b)?)));
-    let hits = model.links.iter().filter_map(|link| {
+    let segments: Vec<Option<Segment>> = model
+        .links
+        .iter()
+        .map(|link| segment(link.a, link.b))
+        .collect();
+    let hits = model.links.iter().zip(&segments).filter_map(|(link, own)| {
+        let own = own.as_ref()?;
+        let cuts: Vec<(f64, f64)> = segments
+            .iter()
+            .flatten()
+            .filter(|other| !std::ptr::eq(*other, own))
+            .filter_map(|other| crossing(own, other))
+            .collect();
         Some(link_hit(
             link,
-            &segment(link.a, link.b)?,
+            own,
             model,
             on_link.clone(),
             props.playing,
+            &cuts,
         ))
     });
     let dots = model.dots.iter().filter_map(|d| {

@@ -150,6 +150,59 @@ test('Clicking a cut link reconnects it as one recorded input; the other cut sta
   await close(ui);
 });
 
+test('Four nodes: a click on each link toggles that link; where the diagonals cross, none', async () => {
+  const ui = await open(PROJECTOR, '#scenario=arithmetic');
+  const { page } = ui;
+  await showCluster(page);
+  const links = await page.locator('[data-testid=cluster-svg] g.link').evaluateAll(
+    (gs) => gs.map((g) => g.dataset.testid));
+  assert.equal(links.length, 6, `four nodes, six links (${links})`);
+  // A point on a link's own click strip (the middle of its first piece),
+  // and the middle of its whole strip, in page coordinates.
+  const points = (id) => page.evaluate((id) => {
+    const path = document.querySelector(`[data-testid=${id}] .hit`);
+    const ctm = path.getScreenCTM();
+    const screen = (x, y) => {
+      const p = new DOMPoint(x, y).matrixTransform(ctm);
+      return { x: p.x, y: p.y };
+    };
+    const first = path.getAttribute('d').split('Z')[0].replace('M', '').trim().split(' ')
+      .map((xy) => xy.split(',').map(Number));
+    const mean = (i) => first.reduce((sum, c) => sum + c[i], 0) / first.length;
+    const box = path.getBBox();
+    return { own: screen(mean(0), mean(1)), middle: screen(box.x + box.width / 2, box.y + box.height / 2) };
+  }, id);
+  const pressed = () => page.locator('[data-testid=cluster-svg] g.link').evaluateAll(
+    (gs) => gs.filter((g) => g.getAttribute('aria-pressed') === 'true').map((g) => g.dataset.testid));
+  let step = 0;
+  for (const id of links) {
+    const { own } = await points(id);
+    await page.mouse.click(own.x, own.y);
+    step += 1;
+    await expectText(ui.status, `Tick 0 · Step ${step}`);
+    assert.deepEqual(await pressed(), [id], `a click on ${id} cuts ${id} alone`);
+    await page.mouse.click(own.x, own.y);
+    step += 1;
+    await expectText(ui.status, `Tick 0 · Step ${step}`);
+    assert.deepEqual(await pressed(), [], `a second click on ${id} reconnects it`);
+  }
+  // The diagonals r0–r2 and r1–r3 cross in the middle of the ring: a click
+  // there is on neither strip.
+  const { middle } = await points('link-r0-r2');
+  const across = await points('link-r1-r3');
+  assert.ok(Math.hypot(middle.x - across.middle.x, middle.y - across.middle.y) < 2,
+    `the diagonals cross at their middles (${JSON.stringify([middle, across.middle])})`);
+  const hit = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.closest('g.link')
+    ?.dataset.testid ?? null, middle);
+  assert.equal(hit, null, 'no link takes a click where the diagonals cross');
+  await page.mouse.click(middle.x, middle.y);
+  await page.waitForTimeout(200);
+  await expectText(ui.status, `Tick 0 · Step ${step}`);
+  assert.deepEqual(await pressed(), []);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'cluster-four-links-projector.png') });
+  await close(ui);
+});
+
 test('The partition dialog cuts the cluster in two', async () => {
   const ui = await open(PROJECTOR, '#scenario=failover-quorum');
   const { page } = ui;
