@@ -63,8 +63,8 @@ const FRAME_BUDGET_MS: f64 = 12.0;
 
 /// The panels the page may leave as they were while a run plays and they
 /// are off screen, each with the elements that show it (`on_screen`). The
-/// toolbar, the cluster and the log tapes are always redrawn: they are the
-/// view a run is watched in.
+/// toolbar is always redrawn, and so are the cluster and the log tapes,
+/// the view a run is watched in, but on the side panels' turn (`Turn`).
 const KEPT_PANELS: [(&str, &str); 6] = [
     ("space-time", "[data-testid=space-time]"),
     ("checkers", "[data-testid=checkers]"),
@@ -73,6 +73,16 @@ const KEPT_PANELS: [(&str, &str); 6] = [
     ("subscribers", "[data-testid=groups]"),
     ("table-view", "[data-testid=table-view]"),
 ];
+
+/// Which panels a redraw brings up to date while a run plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Turn {
+    All,
+    /// The cluster and the log tapes (side panels as last drawn).
+    Stage,
+    /// The side panels on screen (cluster and tapes as last drawn).
+    Side,
+}
 
 /// How long a run goes on after the user's last input, so that what the
 /// input sets off (a failover, a catch-up) can play out.
@@ -193,6 +203,12 @@ pub struct App {
     draw_ms: f64,
     /// The next frame is the first since Play: it is always drawn.
     first_frame: bool,
+    /// What the last redraw brought up to date. Playing fast with a side
+    /// panel on screen (the space-time diagram under the tapes), redraws
+    /// take the stage and the side panels in turns, at half the pause: no
+    /// frame rebuilds, lays out and paints both, and each still changes as
+    /// often as a whole page would.
+    turn: Turn,
     shortcuts_open: bool,
     /// The link last copied, and how many times Copy link was pressed.
     share: Option<(AttrValue, u32)>,
@@ -717,6 +733,7 @@ impl Component for App {
             drew: false,
             draw_ms: 0.0,
             first_frame: false,
+            turn: Turn::All,
             shortcuts_open: false,
             share: None,
             copies: 0,
@@ -897,15 +914,29 @@ impl Component for App {
                 // frame, and the page is redrawn once the last redraw is a
                 // little old, so a slow machine spends its frames on the run
                 // rather than on drawing states no eye can follow.
+                let first = std::mem::take(&mut self.first_frame);
+                let split = !first
+                    && SPEEDS[self.speed].0 > 8
+                    && KEPT_PANELS
+                        .iter()
+                        .any(|&(name, _)| !self.on_screen.off_screen(name));
                 let pause = match SPEEDS[self.speed].0 {
-                    _ if std::mem::take(&mut self.first_frame) => 0.0,
+                    _ if first => 0.0,
                     0..=1 => 0.0,
                     2..=8 => MIN_PAINT_MS.max(2.0 * self.draw_ms).min(MAX_PAINT_MS),
+                    _ if split => (MIN_PAINT_FAST_MS / 2.0)
+                        .max(2.0 * self.draw_ms)
+                        .min(MAX_PAINT_MS),
                     _ => MIN_PAINT_FAST_MS.max(2.0 * self.draw_ms).min(MAX_PAINT_MS),
                 };
                 if due == 0 || started - self.painted < pause {
                     return false;
                 }
+                self.turn = match (split, self.turn) {
+                    (false, _) => Turn::All,
+                    (true, Turn::Stage) => Turn::Side,
+                    (true, _) => Turn::Stage,
+                };
                 self.drew = true;
                 self.painted = started;
             }
@@ -1048,9 +1079,9 @@ impl App {
                 <section class="run-notes" aria-labelledby="run-title">
                     <h2 id="run-title" class="visually-hidden">{"The run"}</h2>
                 </section>
-                { cluster_view::panel(&slot) }
+                { self.stage_panel("cluster", || cluster_view::panel(&slot)) }
 
-                { log_tapes::panel(&slot) }
+                { self.stage_panel("tapes", || log_tapes::panel(&slot)) }
 
                 { self.kept_panel("space-time", || space_time::panel(&slot)) }
 
@@ -1083,11 +1114,24 @@ impl App {
 
 impl App {
     /// A side panel, built by `build`, or as it was last built while the
-    /// run plays and the panel is off screen. Either way in a `KeptPanel`,
+    /// run plays and the panel is off screen (or it is the stage's turn).
+    /// Either way in a `KeptPanel`,
     /// which Yew skips when handed the same version again.
     fn kept_panel(&self, name: &'static str, build: impl FnOnce() -> Html) -> Html {
+        let keep =
+            self.player.is_some() && (self.on_screen.off_screen(name) || self.turn == Turn::Stage);
+        self.keep_or_build(name, keep, build)
+    }
+
+    /// The cluster or the log tapes: always drawn, except on the side
+    /// panels' turn (see `Turn`).
+    fn stage_panel(&self, name: &'static str, build: impl FnOnce() -> Html) -> Html {
+        let keep = self.player.is_some() && self.turn == Turn::Side;
+        self.keep_or_build(name, keep, build)
+    }
+
+    fn keep_or_build(&self, name: &'static str, keep: bool, build: impl FnOnce() -> Html) -> Html {
         let mut kept = self.kept.borrow_mut();
-        let keep = self.player.is_some() && self.on_screen.off_screen(name);
         let (version, html) = match kept.get(name) {
             Some(last) if keep => last.clone(),
             _ => {

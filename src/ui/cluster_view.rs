@@ -10,7 +10,7 @@ use super::cluster_model::{self, ClusterModel, Dot, DropMark, LinkView, MsgKind}
 use super::network_bar::NetworkBar;
 use super::node_actions::NodeActions;
 use super::partition_dialog::PartitionDialog;
-use super::slot::Slot;
+use super::slot::{keyed_unless_playing, Slot};
 use super::view::{self, NodeView};
 use super::write_form::WriteForm;
 use crate::engine::protocol::{ProtocolKind, Role};
@@ -32,17 +32,23 @@ pub fn panel(slot: &Slot) -> Html {
                 model={Rc::new(cluster_model::of(world))}
                 on_input={slot.on_input.clone()}
                 service={scenario.service}
-                writer={view::writer(world)} />
+                writer={view::writer(world)}
+                playing={slot.playing} />
         </section>
     }
 }
 
-/// The size of a node's card and of the smallest drawing, in SVG units.
+/// The size of a node's card and of the smallest drawing, in SVG units,
+/// and where a card's four lines of text stand (baselines from its top).
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Frame {
     width: f64,
     card_w: f64,
     card_h: f64,
+    lines: [f64; 4],
+    /// The tallest drawing a ring may make while keeping every link clear
+    /// of third cards; past it, links may pass under cards.
+    clear_links_up_to: f64,
 }
 
 /// A projector or laptop: a wide, flat ring.
@@ -50,13 +56,33 @@ const WIDE: Frame = Frame {
     width: 940.0,
     card_w: 236.0,
     card_h: 106.0,
+    lines: [30.0, 54.0, 77.0, 97.0],
+    clear_links_up_to: f64::INFINITY,
 };
+
+/// A projector or laptop and six nodes or more: the drawing takes the
+/// whole width (the side column goes under it) and the cards are lower, so
+/// a ring of ten fits a 1280×720 screen under the toolbar with its text at
+/// 0.8 px a unit (18 units: 14 px). Links keep clear of third cards while
+/// the ring stays under 760 units tall (up to eight nodes).
+const BIG: Frame = Frame {
+    width: 1540.0,
+    card_w: 236.0,
+    card_h: 94.0,
+    lines: [27.0, 47.0, 68.0, 87.0],
+    clear_links_up_to: 760.0,
+};
+
+/// Nodes from which a wide screen draws the `BIG` frame.
+const BIG_FROM: usize = 6;
 
 /// A phone held upright: a narrow ring, so the text stays large.
 const NARROW: Frame = Frame {
     width: 440.0,
     card_w: 200.0,
     card_h: 106.0,
+    lines: [30.0, 54.0, 77.0, 97.0],
+    clear_links_up_to: f64::INFINITY,
 };
 
 /// Below this window width (CSS px) the narrow drawing is used.
@@ -122,6 +148,8 @@ struct Layout {
     height: f64,
     card_w: f64,
     card_h: f64,
+    /// Baselines of a card's lines, from its top.
+    lines: [f64; 4],
     centers: Vec<Point>,
 }
 
@@ -137,8 +165,9 @@ impl Layout {
                 .collect()
         };
         // Cards must not touch, every link must be long enough to watch a
-        // message travel, and no link may run under a third card.
-        let apart = |points: &[Point]| {
+        // message travel, and (when `clear`) no link may run under a third
+        // card.
+        let apart = |points: &[Point], clear: bool| {
             let pairs = || (0..count).flat_map(move |i| (i + 1..count).map(move |j| (i, j)));
             pairs().all(|(i, j)| {
                 let (a, b) = (points[i], points[j]);
@@ -146,9 +175,12 @@ impl Layout {
                     (a.0 - b.0).abs() >= card_w + GAP || (a.1 - b.1).abs() >= card_h + GAP;
                 separate
                     && visible_length(a, b, card_w, card_h) >= MIN_LINK
-                    && (0..count).all(|k| {
-                        k == i || k == j || !crosses(a, b, points[k], card_w + GAP, card_h + GAP)
-                    })
+                    && (!clear
+                        || (0..count).all(|k| {
+                            k == i
+                                || k == j
+                                || !crosses(a, b, points[k], card_w + GAP, card_h + GAP)
+                        }))
             })
         };
         let mut width = frame.width;
@@ -158,13 +190,20 @@ impl Layout {
             } else {
                 0.0
             };
-            let mut ry = (card_h + GAP) / 2.0;
-            while ry <= 4.0 * card_h {
-                let points = ring(rx, ry);
-                if apart(&points) {
-                    break 'search points;
+            // A ring this tall or less keeps links clear of third cards.
+            let clear_up_to = (frame.clear_links_up_to - card_h - 2.0 * MARGIN) / 2.0;
+            for clear in [true, false] {
+                let mut ry = (card_h + GAP) / 2.0;
+                while ry <= 4.0 * card_h && (!clear || ry <= clear_up_to) {
+                    let points = ring(rx, ry);
+                    if apart(&points, clear) {
+                        break 'search points;
+                    }
+                    ry += 4.0;
                 }
-                ry += 4.0;
+                if frame.clear_links_up_to.is_infinite() {
+                    break;
+                }
             }
             if width > 4.0 * frame.width {
                 break ring(rx, 4.0 * card_h); // never reached for a sane count
@@ -184,6 +223,7 @@ impl Layout {
             height: max_y - min_y + card_h + 2.0 * MARGIN,
             card_w,
             card_h,
+            lines: frame.lines,
             centers: points
                 .iter()
                 .map(|p| (p.0 - left + extra, p.1 - top))
@@ -236,6 +276,55 @@ impl Segment {
             self.p.1 + (self.q.1 - self.p.1) * t + self.normal.1 * side,
         )
     }
+}
+
+/// Where the visible link `a` crosses `b`: the fraction of the way along
+/// `a`, and how much of `a` (as a fraction, either side) lies where the two
+/// click strips overlap. `None` when they do not cross.
+fn crossing(a: &Segment, b: &Segment) -> Option<(f64, f64)> {
+    let cross = |u: Point, v: Point| u.0 * v.1 - u.1 * v.0;
+    let (da, db) = (
+        (a.q.0 - a.p.0, a.q.1 - a.p.1),
+        (b.q.0 - b.p.0, b.q.1 - b.p.1),
+    );
+    let (la, lb) = (da.0.hypot(da.1), db.0.hypot(db.1));
+    let denom = cross(da, db);
+    if denom.abs() < 1e-9 * la * lb {
+        return None; // parallel
+    }
+    let w = (b.p.0 - a.p.0, b.p.1 - a.p.1);
+    let (t, u) = (cross(w, db) / denom, cross(w, da) / denom);
+    if !(0.0..=1.0).contains(&t) || !(0.0..=1.0).contains(&u) {
+        return None;
+    }
+    let (sin, cos) = (
+        denom.abs() / (la * lb),
+        (da.0 * db.0 + da.1 * db.1).abs() / (la * lb),
+    );
+    // Two strips of half-width HIT crossing at an angle overlap in a
+    // rhombus; its reach along `a` either side of the crossing, and a
+    // little more.
+    let reach = HIT * (1.0 + cos) / sin + 4.0;
+    Some((t, (reach / la).min(0.25)))
+}
+
+/// The parts of `0..1` along a link outside `cuts` (crossings as
+/// `(t, half)`), leaving out scraps shorter than `min`.
+fn pieces(cuts: &[(f64, f64)], min: f64) -> Vec<(f64, f64)> {
+    let mut cuts: Vec<(f64, f64)> = cuts.iter().map(|&(t, h)| (t - h, t + h)).collect();
+    cuts.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let mut out = Vec::new();
+    let mut from = 0.0_f64;
+    for (start, end) in cuts {
+        if start - from >= min {
+            out.push((from, start));
+        }
+        from = from.max(end);
+    }
+    if 1.0 - from >= min {
+        out.push((from, 1.0));
+    }
+    out
 }
 
 fn fmt(value: f64) -> String {
@@ -315,6 +404,9 @@ pub struct ClusterViewProps {
     pub on_input: Callback<Input>,
     pub service: ServiceKind,
     pub writer: Option<(NodeId, Role)>,
+    /// Playing, the messages on the wire are patched in place (see
+    /// `keyed_unless_playing`).
+    pub playing: bool,
 }
 
 fn node_card(
@@ -348,11 +440,11 @@ fn node_card(
     });
     let value_line = if !node.up {
         html! {
-            <text class="value quiet" x={fmt(left)} y={fmt(y0 + 77.0)}>{"log kept on disk"}</text>
+            <text class="value quiet" x={fmt(left)} y={fmt(y0 + layout.lines[2])}>{"log kept on disk"}</text>
         }
     } else if node.runs_service {
         html! {
-            <text class="value" x={fmt(left)} y={fmt(y0 + 77.0)}>
+            <text class="value" x={fmt(left)} y={fmt(y0 + layout.lines[2])}>
                 {"value "}
                 <tspan class="number" data-testid={format!("value-{id}")}>
                     { clip(&node.value, 12) }</tspan>
@@ -363,18 +455,18 @@ fn node_card(
             Role::Broadcaster => "forwards commands",
             _ => "orders the log",
         };
-        html! { <text class="value quiet" x={fmt(left)} y={fmt(y0 + 77.0)}>{ what }</text> }
+        html! { <text class="value quiet" x={fmt(left)} y={fmt(y0 + layout.lines[2])}>{ what }</text> }
     };
     let offsets_line = if !node.up {
         html! {
-            <text class="offsets" x={fmt(left)} y={fmt(y0 + 97.0)}>
+            <text class="offsets" x={fmt(left)} y={fmt(y0 + layout.lines[3])}>
                 {"log end "}
                 <tspan data-testid={format!("end-{id}")}>{ node.log_end }</tspan>
             </text>
         }
     } else if node.runs_service {
         html! {
-            <text class="offsets" x={fmt(left)} y={fmt(y0 + 97.0)}>
+            <text class="offsets" x={fmt(left)} y={fmt(y0 + layout.lines[3])}>
                 {"applied "}
                 <tspan data-testid={format!("applied-{id}")}>{ node.applied_offset }</tspan>
                 {" \u{b7} end "}
@@ -383,7 +475,7 @@ fn node_card(
         }
     } else {
         html! {
-            <text class="offsets" x={fmt(left)} y={fmt(y0 + 97.0)}>
+            <text class="offsets" x={fmt(left)} y={fmt(y0 + layout.lines[3])}>
                 {"commit "}{ node.commit_offset }
                 {" \u{b7} end "}
                 <tspan data-testid={format!("end-{id}")}>{ node.log_end }</tspan>
@@ -417,17 +509,17 @@ fn node_card(
             <title>{ summary }</title>
             <rect class="card" x={fmt(x0)} y={fmt(y0)} width={fmt(layout.card_w)}
                 height={fmt(layout.card_h)} rx="14" />
-            <text class="id" x={fmt(left)} y={fmt(y0 + 30.0)}>{ id.to_string() }</text>
+            <text class="id" x={fmt(left)} y={fmt(y0 + layout.lines[0])}>{ id.to_string() }</text>
             if node.up {
-                <text class="health up" x={fmt(right)} y={fmt(y0 + 27.0)} text-anchor="end"
+                <text class="health up" x={fmt(right)} y={fmt(y0 + layout.lines[0] - 3.0)} text-anchor="end"
                     data-testid={format!("health-{id}")}>{"up"}</text>
             } else {
-                <rect class="health-pill" x={fmt(right - 62.0)} y={fmt(y0 + 8.0)} width="66"
+                <rect class="health-pill" x={fmt(right - 62.0)} y={fmt(y0 + layout.lines[0] - 22.0)} width="66"
                     height="26" rx="13" />
-                <text class="health down" x={fmt(right - 29.0)} y={fmt(y0 + 27.0)}
+                <text class="health down" x={fmt(right - 29.0)} y={fmt(y0 + layout.lines[0] - 3.0)}
                     text-anchor="middle" data-testid={format!("health-{id}")}>{"down"}</text>
             }
-            <text class="role" x={fmt(left)} y={fmt(y0 + 54.0)}
+            <text class="role" x={fmt(left)} y={fmt(y0 + layout.lines[1])}
                 data-testid={format!("role-{id}")}>{ node.role_text() }</text>
             { value_line }
             { offsets_line }
@@ -480,20 +572,26 @@ fn wire(link: &LinkView, segment: &Segment) -> Html {
     }
 }
 
-/// The wide, invisible, focusable strip that toggles a link. Its tooltip
-/// lists what is on the wire (the drawn messages take no clicks).
+/// The wide, invisible, focusable strip that toggles a link, broken where
+/// other links cross it, so a click where two cross toggles neither rather
+/// than whichever was drawn last. Its tooltip
+/// lists what is on the wire (the drawn messages take no clicks); not
+/// while playing, when the list would be rewritten every redraw and gone
+/// before it could be read.
 fn link_hit(
     link: &LinkView,
     segment: &Segment,
     model: &ClusterModel,
     on_link: Callback<LinkView>,
+    playing: bool,
+    cuts: &[(f64, f64)],
 ) -> Html {
     let on_this =
         |from: NodeId, to: NodeId| (from, to) == (link.a, link.b) || (from, to) == (link.b, link.a);
     let mut wire: Vec<String> = model
         .dots
         .iter()
-        .filter(|d| on_this(d.from, d.to))
+        .filter(|d| !playing && on_this(d.from, d.to))
         .map(|d| {
             format!(
                 "\n{} {}\u{2192}{}: {} (arrives tick {}){}",
@@ -510,7 +608,7 @@ fn link_hit(
         model
             .drops
             .iter()
-            .filter(|m| on_this(m.from, m.to))
+            .filter(|m| !playing && on_this(m.from, m.to))
             .map(|m| format!("\n{} {}\u{2192}{} dropped: {}", m.id, m.from, m.to, m.why)),
     );
     let state = match (link.cut_ab, link.cut_ba) {
@@ -537,17 +635,28 @@ fn link_hit(
             on_link.emit(this);
         }
     });
-    // A strip, not a stroked line: a level line has no height, and a
-    // shape without area is neither visible to tests nor easy to hit.
-    let corners = [
-        segment.at(0.0, HIT),
-        segment.at(1.0, HIT),
-        segment.at(1.0, -HIT),
-        segment.at(0.0, -HIT),
-    ];
-    let points: Vec<String> = corners
+    // Strips, not a stroked line: a level line has no height, and a shape
+    // without area is neither visible to tests nor easy to hit.
+    let length = (segment.q.0 - segment.p.0).hypot(segment.q.1 - segment.p.1);
+    let mut parts = pieces(cuts, 12.0 / length.max(1.0));
+    if parts.is_empty() {
+        parts.push((0.0, 1.0));
+    }
+    let d: String = parts
         .iter()
-        .map(|(x, y)| format!("{},{}", fmt(*x), fmt(*y)))
+        .map(|&(t0, t1)| {
+            let corners = [
+                segment.at(t0, HIT),
+                segment.at(t1, HIT),
+                segment.at(t1, -HIT),
+                segment.at(t0, -HIT),
+            ];
+            let points: Vec<String> = corners
+                .iter()
+                .map(|(x, y)| format!("{},{}", fmt(*x), fmt(*y)))
+                .collect();
+            format!("M{}Z", points.join(" "))
+        })
         .collect();
     html! {
         <g key={key.clone()} class={classes!("link", link.is_cut().then_some("cut"))}
@@ -555,7 +664,7 @@ fn link_hit(
             aria-pressed={link.is_cut().to_string()}
             data-testid={format!("link-{key}")} {onclick} {onkeydown}>
             <title>{ format!("{}\u{2013}{} {state}.{}", link.a, link.b, wire.concat()) }</title>
-            <polygon class="hit" points={points.join(" ")} />
+            <path class="hit" {d} />
         </g>
     }
 }
@@ -678,8 +787,14 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         });
     }
     // The ring search tries many shapes: once per size, not every redraw.
+    let big = !*narrow && model.nodes.len() >= BIG_FROM;
     let layout = use_memo((*narrow, model.nodes.len()), |&(narrow, count)| {
-        Layout::new(if narrow { NARROW } else { WIDE }, count)
+        let frame = match (narrow, count >= BIG_FROM) {
+            (true, _) => NARROW,
+            (false, true) => BIG,
+            (false, false) => WIDE,
+        };
+        Layout::new(frame, count)
     });
     let layout: &Layout = &layout;
     let centers = &layout.centers;
@@ -727,21 +842,41 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         .links
         .iter()
         .filter_map(|link| Some(wire(link, &segment(link.a, link.b)?)));
-    let hits = model.links.iter().filter_map(|link| {
+    let segments: Vec<Option<Segment>> = model
+        .links
+        .iter()
+        .map(|link| segment(link.a, link.b))
+        .collect();
+    let hits = model.links.iter().zip(&segments).filter_map(|(link, own)| {
+        let own = own.as_ref()?;
+        let cuts: Vec<(f64, f64)> = segments
+            .iter()
+            .flatten()
+            .filter(|other| !std::ptr::eq(*other, own))
+            .filter_map(|other| crossing(own, other))
+            .collect();
         Some(link_hit(
             link,
-            &segment(link.a, link.b)?,
+            own,
             model,
             on_link.clone(),
+            props.playing,
+            &cuts,
         ))
     });
     let dots = model.dots.iter().filter_map(|d| {
         let (a, b) = (d.from.min(d.to), d.from.max(d.to));
-        Some(dot(d, &segment(a, b)?, d.from < d.to))
+        Some(keyed_unless_playing(
+            props.playing,
+            dot(d, &segment(a, b)?, d.from < d.to),
+        ))
     });
     let drops = model.drops.iter().filter_map(|m| {
         let (a, b) = (m.from.min(m.to), m.from.max(m.to));
-        Some(drop_mark(m, &segment(a, b)?, m.from < m.to))
+        Some(keyed_unless_playing(
+            props.playing,
+            drop_mark(m, &segment(a, b)?, m.from < m.to),
+        ))
     });
     let cards = model.nodes.iter().zip(centers).map(|(node, &center)| {
         html! {
@@ -807,7 +942,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         // Five nodes or more make a tall ring: on a short screen the side
         // column gives up its cast line (see cluster_view.css).
         <div class={classes!("cluster", if *narrow { "narrow" } else { "wide" },
-                (model.nodes.len() >= 5).then_some("crowded"))}>
+                (model.nodes.len() >= 5).then_some("crowded"), big.then_some("big"))}>
             <h2 id="cluster-title" class="visually-hidden">{"Cluster"}</h2>
             <div class="cluster-figure">
                 <div class="cluster-drawing">

@@ -30,15 +30,25 @@ pub struct LogTapesProps {
     pub playing: bool,
 }
 
-/// How many offset columns the tapes' scroller shows without scrolling,
-/// from the drawn table: its width less the node column, over one cell
-/// and its spacing (8 px, `border-spacing` in log_tapes.css).
-fn columns_in_view(scroller: &Element) -> Option<u64> {
+/// What the tapes' scroller shows without scrolling, from the drawn
+/// table: how many offset columns (its width less the node column, over
+/// one cell and its spacing, 8 px: `border-spacing` in log_tapes.css), and
+/// how wide one column is with its spacing.
+fn columns_in_view(scroller: &Element) -> Option<InView> {
     let head = scroller.query_selector("th.corner").ok()??;
     let cell = scroller.query_selector("thead th.offset").ok()??;
     let width = |e: &Element| e.dyn_ref::<HtmlElement>().map(|e| e.offset_width());
     let (view, head, cell) = (scroller.client_width(), width(&head)?, width(&cell)?);
-    (cell > 0).then(|| ((view - head).max(0) / (cell + 8)) as u64 + 1)
+    (cell > 0).then(|| InView {
+        columns: ((view - head).max(0) / (cell + 8)) as u64 + 1,
+        column_px: cell + 8,
+    })
+}
+
+#[derive(Clone, Copy, Debug)]
+struct InView {
+    columns: u64,
+    column_px: i32,
 }
 
 /// Six fills that stay apart for common colour blindness, then repeat;
@@ -65,7 +75,10 @@ fn marks(cell: &Cell) -> Html {
     }
 }
 
-fn cell_view(cell: &Cell, epochs: bool) -> Html {
+/// A cell. Playing, it has no tooltip: none can be read while the window
+/// slides, and writing 100 of them each redraw is most of what patching
+/// the cells costs.
+fn cell_view(cell: &Cell, epochs: bool, playing: bool) -> Html {
     let offset = cell.offset.to_string();
     let removed = cell.removed.as_ref().map(|old| {
         html! {
@@ -89,21 +102,23 @@ fn cell_view(cell: &Cell, epochs: bool) -> Html {
         (false, true) => "committed",
         (false, false) => "not committed",
     };
-    let title = format!(
-        "#{} {}{} \u{b7} {state}{}",
-        cell.offset,
-        record.full,
-        if epochs {
-            format!(" \u{b7} epoch {}", record.epoch)
-        } else {
-            String::new()
-        },
-        if record.differs {
-            " \u{b7} another node holds a different record here"
-        } else {
-            ""
-        }
-    );
+    let title = (!playing).then(|| {
+        format!(
+            "#{} {}{} \u{b7} {state}{}",
+            cell.offset,
+            record.full,
+            if epochs {
+                format!(" \u{b7} epoch {}", record.epoch)
+            } else {
+                String::new()
+            },
+            if record.differs {
+                " \u{b7} another node holds a different record here"
+            } else {
+                ""
+            }
+        )
+    });
     html! {
         <td class={classes!("cell", "record", epoch_class(epochs, record.epoch),
                 if record.committed { "committed" } else { "pending" },
@@ -127,7 +142,7 @@ fn cell_view(cell: &Cell, epochs: bool) -> Html {
     }
 }
 
-fn row_view(row: &Row, epochs: bool) -> Html {
+fn row_view(row: &Row, epochs: bool, playing: bool) -> Html {
     let id = row.id;
     let numbers = if row.runs_service {
         format!("commit {} \u{b7} applied {}", row.commit, row.applied)
@@ -143,7 +158,7 @@ fn row_view(row: &Row, epochs: bool) -> Html {
                 <span class="tape-role">{ if row.up { row.role.to_string() } else { "down".to_owned() } }</span>
                 <span class="tape-numbers">{ numbers }</span>
             </th>
-            { for row.cells.iter().map(|cell| cell_view(cell, epochs)) }
+            { for row.cells.iter().map(|cell| cell_view(cell, epochs, playing)) }
         </tr>
     }
 }
@@ -196,14 +211,33 @@ pub fn log_tapes(props: &LogTapesProps) -> Html {
     // Columns that fit on screen, measured while paused; playing, the rest
     // would be scrolled out of view to the left, and at scale building and
     // laying out those hidden cells cost more than the visible ones.
-    let in_view = use_mut_ref(|| None::<u64>);
-    let window = match *in_view.borrow() {
-        Some(fit) if props.playing => fit.clamp(1, WINDOW),
-        _ => WINDOW,
+    let in_view = use_mut_ref(|| None::<InView>);
+    let (window, column_px) = match *in_view.borrow() {
+        Some(fit) if props.playing => (fit.columns.clamp(1, WINDOW), fit.column_px),
+        _ => (WINDOW, 0),
     };
     let end = chosen.map_or(columns, |e| e.clamp(WINDOW.min(columns), columns));
     let start = end.saturating_sub(window);
     let rows = tapes.rows(start, end);
+    let table = use_node_ref();
+    {
+        // The columns not drawn while playing keep their room, as a margin
+        // before the table, so the scrollbar keeps its size and place.
+        // Set from code: the page's policy refuses `style` attributes.
+        let hidden = columns.min(WINDOW).saturating_sub(window);
+        let margin = i64::from(column_px) * hidden as i64;
+        let table = table.clone();
+        use_effect_with(margin, move |&margin| {
+            if let Some(table) = table.cast::<HtmlElement>() {
+                let style = table.style();
+                let _ = if margin > 0 {
+                    style.set_property("margin-left", &format!("{}px", margin - 8))
+                } else {
+                    style.remove_property("margin-left").map(|_| ())
+                };
+            }
+        });
+    }
     {
         // Keep the newest offsets in view when the window is wider than the screen.
         let scroller = scroller.clone();
@@ -243,7 +277,7 @@ pub fn log_tapes(props: &LogTapesProps) -> Html {
                 }
             </div>
             <div class="tapes-scroll" ref={scroller}>
-                <table class="tapes">
+                <table class="tapes" ref={table}>
                     <caption class="visually-hidden">
                         {"Each node's log, one column per offset"}
                     </caption>
@@ -260,7 +294,7 @@ pub fn log_tapes(props: &LogTapesProps) -> Html {
                         </tr>
                     </thead>
                     <tbody>
-                        { for rows.iter().map(|row| row_view(row, tapes.epochs)) }
+                        { for rows.iter().map(|row| row_view(row, tapes.epochs, props.playing)) }
                     </tbody>
                 </table>
             </div>

@@ -26,3 +26,19 @@ impl Slot<'_> {
         self.recent.events_since(self.timeline, from)
     }
 }
+
+/// `html` without its key while the run plays. An element whose key
+/// changed is removed and another built in its place; in lists whose items
+/// are all new by the next redraw while playing (messages on the wire, the
+/// space-time window, the axis ticks under it), patching the element at
+/// the same index costs far less. Paused, keys keep an element (and focus
+/// on it) with the item it shows.
+pub fn keyed_unless_playing(playing: bool, html: yew::Html) -> yew::Html {
+    match html {
+        yew::virtual_dom::VNode::VTag(mut tag) if playing => {
+            std::rc::Rc::make_mut(&mut tag).key = None;
+            yew::virtual_dom::VNode::VTag(tag)
+        }
+        other => other,
+    }
+}

@@ -5,7 +5,7 @@
 //! costs the same at step 50 and at step 50 000. Clicking an arrow goes to
 //! the step it arrived at.
 
-use super::slot::Slot;
+use super::slot::{keyed_unless_playing, Slot};
 use crate::engine::protocol::Role;
 use crate::engine::{MsgId, NodeId, TraceEvent, TraceKind};
 use std::collections::BTreeMap;
@@ -366,7 +366,10 @@ fn head(x1: f64, y1: f64, x2: f64, y2: f64) -> String {
     )
 }
 
-fn arrow_view(diagram: &Diagram, arrow: &Arrow, on_seek: &Callback<usize>) -> Html {
+/// An arrow. Playing, it is drawn lighter: the window moves on before a
+/// tooltip could be read, and the elements are patched every redraw (its
+/// accessible name and its click stay).
+fn arrow_view(diagram: &Diagram, arrow: &Arrow, on_seek: &Callback<usize>, playing: bool) -> Html {
     let now = diagram.last;
     let (x1, y1) = (
         // Sent before the steps read: from off the left edge.
@@ -423,7 +426,7 @@ fn arrow_view(diagram: &Diagram, arrow: &Arrow, on_seek: &Callback<usize>) -> Ht
             }
         })
     };
-    let detail = {
+    let detail = (!playing).then(|| {
         let sent = arrow.sent.map_or("earlier".to_owned(), |(step, tick)| {
             format!("step {step} (tick {tick})")
         });
@@ -448,12 +451,34 @@ fn arrow_view(diagram: &Diagram, arrow: &Arrow, on_seek: &Callback<usize>) -> Ht
                 &arrow.message
             }
         )
-    };
+    });
     let line = format!("M{x1:.1},{y1:.1} L{x2:.1},{y2:.1}");
+    if playing {
+        // One element an arrow: the line and its head in one path, no
+        // wide strip for clicks (the line still takes them), no tooltip.
+        let d = match arrow.end {
+            End::Dropped(_) => line,
+            _ => format!("{line} M{}Z", head(x1, y1, x2, y2)),
+        };
+        return html! {
+            <g key={arrow.id.0.to_string()} {class} role="button" tabindex="0"
+                aria-label={name} {onclick} {onkeydown}>
+                <path class="line fused" {d} />
+                if let End::Dropped(_) = arrow.end {
+                    <text class="cross" x={format!("{x2:.1}")} y={format!("{y2:.1}")}>{"\u{2715}"}</text>
+                }
+                if arrow.duplicate {
+                    <circle class="dup" cx={format!("{x1:.1}")} cy={format!("{y1:.1}")} r="4" />
+                }
+            </g>
+        };
+    }
     html! {
         <g key={arrow.id.0.to_string()} {class} role="button" tabindex="0"
             aria-label={name} {onclick} {onkeydown}>
-            <title>{ detail }</title>
+            if let Some(detail) = detail {
+                <title>{ detail }</title>
+            }
             <path class="hit" d={line.clone()} />
             <path class="line" d={line} />
             if let End::Dropped(_) = arrow.end {
@@ -468,9 +493,9 @@ fn arrow_view(diagram: &Diagram, arrow: &Arrow, on_seek: &Callback<usize>) -> Ht
     }
 }
 
-fn mark_view(diagram: &Diagram, mark: &Mark) -> Html {
+fn mark_view(diagram: &Diagram, mark: &Mark, playing: bool) -> Html {
     let (x, y) = (diagram.x(mark.step), diagram.y(mark.node));
-    let title = format!("{} {} at step {}", mark.node, mark.text, mark.step);
+    let title = (!playing).then(|| format!("{} {} at step {}", mark.node, mark.text, mark.step));
     let shape = match mark.kind {
         MarkKind::Write => html! {
             <polygon points={format!("{:.1},{:.1} {:.1},{:.1} {x:.1},{:.1}", x - 5.0, y - 13.0, x + 5.0, y - 13.0, y - 4.0)} />
@@ -488,13 +513,15 @@ fn mark_view(diagram: &Diagram, mark: &Mark) -> Html {
     html! {
         <g key={format!("{}-{}-{}", mark.node.0, mark.step, mark.kind.class())}
             class={classes!("mark", mark.kind.class())}>
-            <title>{ title }</title>
+            if let Some(title) = title {
+                <title>{ title }</title>
+            }
             { shape }
         </g>
     }
 }
 
-fn axis(diagram: &Diagram) -> Html {
+fn axis(diagram: &Diagram, playing: bool) -> Html {
     let bottom = diagram.height() - AXIS + 10.0;
     let first = diagram.first;
     let every = if diagram.span() > 50 { 10 } else { 5 };
@@ -503,13 +530,13 @@ fn axis(diagram: &Diagram) -> Html {
         <g class="axis" aria-hidden="true">
             { for ticks.map(|step| {
                 let x = format!("{:.1}", diagram.x(step));
-                html! {
+                keyed_unless_playing(playing, html! {
                     <g key={step.to_string()}>
                         <line class="grid" x1={x.clone()} x2={x.clone()}
                             y1={format!("{:.1}", TOP - 10.0)} y2={format!("{bottom:.1}")} />
                         <text {x} y={format!("{:.1}", bottom + 14.0)}>{ step }</text>
                     </g>
-                }
+                })
             }) }
         </g>
     }
@@ -554,13 +581,19 @@ pub fn panel(slot: &Slot) -> Html {
     let world = timeline.world();
     let lanes = world.nodes().iter().map(|n| n.id).collect();
     let diagram = Diagram::build(&events, first as u64, position as u64, world.tick(), lanes);
-    html! { <SpaceTime diagram={Rc::new(diagram)} on_seek={slot.on_seek.clone()} /> }
+    html! {
+        <SpaceTime diagram={Rc::new(diagram)} on_seek={slot.on_seek.clone()}
+            playing={slot.playing} />
+    }
 }
 
 #[derive(Properties)]
 pub struct SpaceTimeProps {
     pub diagram: Rc<Diagram>,
     pub on_seek: Callback<usize>,
+    /// Playing, arrows, marks and ticks are patched in place (see
+    /// `keyed_unless_playing`).
+    pub playing: bool,
 }
 
 /// Equal when the diagram is: the page makes a new `on_seek` every render,
@@ -569,20 +602,27 @@ pub struct SpaceTimeProps {
 /// alone.
 impl PartialEq for SpaceTimeProps {
     fn eq(&self, other: &Self) -> bool {
-        self.diagram == other.diagram
+        self.diagram == other.diagram && self.playing == other.playing
     }
 }
 
 #[function_component(SpaceTime)]
 fn space_time(props: &SpaceTimeProps) -> Html {
-    view(&props.diagram, &props.on_seek)
+    view(&props.diagram, &props.on_seek, props.playing)
 }
 
-fn view(diagram: &Diagram, on_seek: &Callback<usize>) -> Html {
+fn view(diagram: &Diagram, on_seek: &Callback<usize>, playing: bool) -> Html {
     let height = diagram.height();
     let plot_width = WIDTH - LEFT - RIGHT;
     let band = diagram.step_width().max(3.0);
     let now_x = LEFT + (diagram.last - diagram.first) as f64 * diagram.step_width();
+    // Playing, arrows go by family (a stable sort, so by id within one):
+    // the element at an index mostly keeps its family, and with it its
+    // class and style, from one redraw to the next.
+    let mut arrows: Vec<&Arrow> = diagram.arrows.iter().collect();
+    if playing {
+        arrows.sort_by_key(|a| a.family());
+    }
     let label = format!(
         "Messages between the nodes from step {} to step {}",
         diagram.first, diagram.last
@@ -620,12 +660,14 @@ fn view(diagram: &Diagram, on_seek: &Callback<usize>) -> Html {
                     <svg x={format!("{:.1}", LEFT - PAD)} y="0" width={format!("{:.1}", plot_width + 2.0 * PAD)}
                         height={format!("{height:.1}")} overflow="hidden">
                         <g transform={format!("translate({:.1} 0)", diagram.shift())}>
-                            { axis(diagram) }
+                            { axis(diagram, playing) }
                             <g class="marks">
-                                { for diagram.marks.iter().map(|mark| mark_view(diagram, mark)) }
+                                { for diagram.marks.iter().map(|mark|
+                                    keyed_unless_playing(playing, mark_view(diagram, mark, playing))) }
                             </g>
                             <g class="messages">
-                                { for diagram.arrows.iter().map(|arrow| arrow_view(diagram, arrow, on_seek)) }
+                                { for arrows.into_iter().map(|arrow|
+                                    keyed_unless_playing(playing, arrow_view(diagram, arrow, on_seek, playing))) }
                             </g>
                         </g>
                     </svg>
