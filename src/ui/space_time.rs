@@ -366,10 +366,8 @@ fn head(x1: f64, y1: f64, x2: f64, y2: f64) -> String {
     )
 }
 
-/// An arrow. Playing, it is drawn lighter: the window moves on before a
-/// tooltip could be read, and the elements are patched every redraw (its
-/// accessible name and its click stay).
-fn arrow_view(diagram: &Diagram, arrow: &Arrow, on_seek: &Callback<usize>, playing: bool) -> Html {
+/// Where an arrow starts and ends in the plot: (x1, y1, x2, y2).
+fn ends(diagram: &Diagram, arrow: &Arrow) -> (f64, f64, f64, f64) {
     let now = diagram.last;
     let (x1, y1) = (
         // Sent before the steps read: from off the left edge.
@@ -398,13 +396,16 @@ fn arrow_view(diagram: &Diagram, arrow: &Arrow, on_seek: &Callback<usize>, playi
             )
         }
     };
-    let target = arrow.target_step(now) as usize;
-    let name = arrow.name(now);
+    (x1, y1, x2, y2)
+}
+
+/// An arrow's classes: its family, and how it is doing at step `now`.
+fn arrow_class(arrow: &Arrow, now: u64) -> Classes {
     let current = match arrow.end {
         End::Delivered(step) | End::Dropped(step) => step == now,
         End::InFlight => arrow.sent.is_some_and(|(step, _)| step == now),
     };
-    let class = classes!(
+    classes!(
         "msg",
         arrow.family().class(),
         matches!(arrow.end, End::Dropped(_)).then_some("dropped"),
@@ -412,7 +413,67 @@ fn arrow_view(diagram: &Diagram, arrow: &Arrow, on_seek: &Callback<usize>, playi
         arrow.duplicate.then_some("duplicate"),
         arrow.sent.is_none().then_some("earlier"),
         current.then_some("current"),
-    );
+    )
+}
+
+/// The cross at the end of a dropped message, and the dot at the start of
+/// a duplicate.
+fn arrow_marks(arrow: &Arrow, (x1, y1, x2, y2): (f64, f64, f64, f64)) -> Html {
+    html! {
+        <>
+            if let End::Dropped(_) = arrow.end {
+                <text class="cross" x={format!("{x2:.1}")} y={format!("{y2:.1}")}>{"\u{2715}"}</text>
+            }
+            if arrow.duplicate {
+                <circle class="dup" cx={format!("{x1:.1}")} cy={format!("{y1:.1}")} r="4" />
+            }
+        </>
+    }
+}
+
+/// Playing: the arrows that look alike (same family, same state) drawn as
+/// one path, so a redraw patches a dozen elements where it rebuilt one per
+/// message, with their names and clicks. The window moves on faster than
+/// anyone could click an arrow; paused, every arrow is its own button.
+fn arrows_playing(diagram: &Diagram) -> Html {
+    use std::fmt::Write as _;
+    let mut looks: BTreeMap<String, (String, Vec<Html>)> = BTreeMap::new();
+    for arrow in &diagram.arrows {
+        let at = ends(diagram, arrow);
+        let (x1, y1, x2, y2) = at;
+        let (d, marks) = looks
+            .entry(arrow_class(arrow, diagram.last).to_string())
+            .or_default();
+        let _ = write!(d, "M{x1:.1},{y1:.1} L{x2:.1},{y2:.1} ");
+        if !matches!(arrow.end, End::Dropped(_)) {
+            let _ = write!(d, "M{}Z ", head(x1, y1, x2, y2));
+        }
+        if matches!(arrow.end, End::Dropped(_)) || arrow.duplicate {
+            marks.push(arrow_marks(arrow, at));
+        }
+    }
+    looks
+        .into_iter()
+        .map(|(class, (d, marks))| {
+            html! {
+                <g {class} aria-hidden="true">
+                    <path class="line fused" {d} />
+                    { for marks }
+                </g>
+            }
+        })
+        .collect::<Html>()
+}
+
+/// An arrow, paused: a button that goes to the step it arrived, named for
+/// screen readers and with a tooltip.
+fn arrow_view(diagram: &Diagram, arrow: &Arrow, on_seek: &Callback<usize>) -> Html {
+    let now = diagram.last;
+    let at = ends(diagram, arrow);
+    let (x1, y1, x2, y2) = at;
+    let target = arrow.target_step(now) as usize;
+    let name = arrow.name(now);
+    let class = arrow_class(arrow, now);
     let onclick = {
         let on_seek = on_seek.clone();
         Callback::from(move |_: MouseEvent| on_seek.emit(target))
@@ -426,69 +487,41 @@ fn arrow_view(diagram: &Diagram, arrow: &Arrow, on_seek: &Callback<usize>, playi
             }
         })
     };
-    let detail = (!playing).then(|| {
-        let sent = arrow.sent.map_or("earlier".to_owned(), |(step, tick)| {
-            format!("step {step} (tick {tick})")
-        });
-        let end = match arrow.end {
-            End::Delivered(step) => format!("arrived at step {step}"),
-            End::Dropped(step) => format!("dropped at step {step}"),
-            End::InFlight => arrow
-                .deliver_tick
-                .map_or("still on its way".to_owned(), |t| {
-                    format!("due at tick {t}")
-                }),
-        };
-        let copy = if arrow.duplicate { ", a duplicate" } else { "" };
-        format!(
-            "{} {}\u{2192}{}: {}{copy}; sent {sent}, {end}",
-            arrow.id,
-            arrow.from,
-            arrow.to,
-            if arrow.message.is_empty() {
-                "message"
-            } else {
-                &arrow.message
-            }
-        )
+    let sent = arrow.sent.map_or("earlier".to_owned(), |(step, tick)| {
+        format!("step {step} (tick {tick})")
     });
+    let end = match arrow.end {
+        End::Delivered(step) => format!("arrived at step {step}"),
+        End::Dropped(step) => format!("dropped at step {step}"),
+        End::InFlight => arrow
+            .deliver_tick
+            .map_or("still on its way".to_owned(), |t| {
+                format!("due at tick {t}")
+            }),
+    };
+    let copy = if arrow.duplicate { ", a duplicate" } else { "" };
+    let detail = format!(
+        "{} {}\u{2192}{}: {}{copy}; sent {sent}, {end}",
+        arrow.id,
+        arrow.from,
+        arrow.to,
+        if arrow.message.is_empty() {
+            "message"
+        } else {
+            &arrow.message
+        }
+    );
     let line = format!("M{x1:.1},{y1:.1} L{x2:.1},{y2:.1}");
-    if playing {
-        // One element an arrow: the line and its head in one path, no
-        // wide strip for clicks (the line still takes them), no tooltip.
-        let d = match arrow.end {
-            End::Dropped(_) => line,
-            _ => format!("{line} M{}Z", head(x1, y1, x2, y2)),
-        };
-        return html! {
-            <g key={arrow.id.0.to_string()} {class} role="button" tabindex="0"
-                aria-label={name} {onclick} {onkeydown}>
-                <path class="line fused" {d} />
-                if let End::Dropped(_) = arrow.end {
-                    <text class="cross" x={format!("{x2:.1}")} y={format!("{y2:.1}")}>{"\u{2715}"}</text>
-                }
-                if arrow.duplicate {
-                    <circle class="dup" cx={format!("{x1:.1}")} cy={format!("{y1:.1}")} r="4" />
-                }
-            </g>
-        };
-    }
     html! {
         <g key={arrow.id.0.to_string()} {class} role="button" tabindex="0"
             aria-label={name} {onclick} {onkeydown}>
-            if let Some(detail) = detail {
-                <title>{ detail }</title>
-            }
+            <title>{ detail }</title>
             <path class="hit" d={line.clone()} />
             <path class="line" d={line} />
-            if let End::Dropped(_) = arrow.end {
-                <text class="cross" x={format!("{x2:.1}")} y={format!("{y2:.1}")}>{"\u{2715}"}</text>
-            } else {
+            if !matches!(arrow.end, End::Dropped(_)) {
                 <polygon class="head" points={head(x1, y1, x2, y2)} />
             }
-            if arrow.duplicate {
-                <circle class="dup" cx={format!("{x1:.1}")} cy={format!("{y1:.1}")} r="4" />
-            }
+            { arrow_marks(arrow, at) }
         </g>
     }
 }
@@ -616,13 +649,6 @@ fn view(diagram: &Diagram, on_seek: &Callback<usize>, playing: bool) -> Html {
     let plot_width = WIDTH - LEFT - RIGHT;
     let band = diagram.step_width().max(3.0);
     let now_x = LEFT + (diagram.last - diagram.first) as f64 * diagram.step_width();
-    // Playing, arrows go by family (a stable sort, so by id within one):
-    // the element at an index mostly keeps its family, and with it its
-    // class and style, from one redraw to the next.
-    let mut arrows: Vec<&Arrow> = diagram.arrows.iter().collect();
-    if playing {
-        arrows.sort_by_key(|a| a.family());
-    }
     let label = format!(
         "Messages between the nodes from step {} to step {}",
         diagram.first, diagram.last
@@ -666,8 +692,12 @@ fn view(diagram: &Diagram, on_seek: &Callback<usize>, playing: bool) -> Html {
                                     keyed_unless_playing(playing, mark_view(diagram, mark, playing))) }
                             </g>
                             <g class="messages">
-                                { for arrows.into_iter().map(|arrow|
-                                    keyed_unless_playing(playing, arrow_view(diagram, arrow, on_seek, playing))) }
+                                if playing {
+                                    { arrows_playing(diagram) }
+                                } else {
+                                    { for diagram.arrows.iter().map(|arrow|
+                                        arrow_view(diagram, arrow, on_seek)) }
+                                }
                             </g>
                         </g>
                     </svg>
