@@ -122,10 +122,12 @@ impl View {
         match kind {
             SubscriberKind::Cache | SubscriberKind::Replica => {}
             SubscriberKind::SearchIndex => {
-                if let Some(keys) = old.and_then(|old| self.index.get_mut(&old)) {
-                    keys.remove(key);
-                    if keys.is_empty() {
-                        self.index.remove(&old.expect("found by it"));
+                if let Some(old) = old {
+                    if let Some(keys) = self.index.get_mut(&old) {
+                        keys.remove(key);
+                        if keys.is_empty() {
+                            self.index.remove(&old);
+                        }
                     }
                 }
                 if let Some(v) = value {

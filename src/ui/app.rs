@@ -146,7 +146,7 @@ struct Rebuild {
     problems: Vec<String>,
     name: &'static str,
     /// The next slice; dropping it cancels the rebuild.
-    _next: Timeout,
+    pending: Timeout,
 }
 
 /// Steps a link's run replays before the page is first drawn: short runs
@@ -497,7 +497,7 @@ impl App {
             replay,
             problems,
             name,
-            _next: next_slice(scope),
+            pending: next_slice(scope),
         });
     }
 
@@ -536,7 +536,7 @@ impl App {
             } = rebuild;
             self.show_link_run(replay.finish(), problems, name);
         } else {
-            rebuild._next = next_slice(scope);
+            rebuild.pending = next_slice(scope);
             self.rebuilding = Some(rebuild);
         }
     }
