@@ -438,6 +438,22 @@ impl App {
         Some(link)
     }
 
+    /// Why Copy link cannot give a link to the run shown, if it cannot.
+    fn share_unavailable(&self) -> Option<AttrValue> {
+        if self.rebuilding.is_some() {
+            return Some(AttrValue::from(
+                "No link yet: the run is still being rebuilt from the link in the address bar.",
+            ));
+        }
+        self.opened.as_ref().map(|o| {
+            AttrValue::from(format!(
+                "No link for this run: a link can only name a bundled scenario, and this one \
+                 comes from your file \u{201c}{}\u{201d}. Share the file instead.",
+                o.file
+            ))
+        })
+    }
+
     /// Puts the scenario and its settings in the address bar.
     fn show_settings_in_url(&mut self) {
         if let Some(link) = self.link(false) {
@@ -1038,10 +1054,7 @@ impl Component for App {
                     <div class="setup">
                         { for settings }
                         <Share link={self.share.clone()} on_copy={link.callback(|()| Msg::CopyLink)}
-                            unavailable={self.opened.as_ref().map(|o| AttrValue::from(format!(
-                                "No link for this run: a link can only name a bundled scenario, \
-                                 and this one comes from your file \u{201c}{}\u{201d}. Share the \
-                                 file instead.", o.file)))} />
+                            unavailable={self.share_unavailable()} />
                     </div>
                     if let Some(notice) = &self.notice {
                         <p class="error notice" role="alert" data-testid="notice">{ notice }</p>

@@ -262,6 +262,8 @@ test('A link to a long run shows how far its rebuild got; Stop starts the scenar
   assert.match(await ui.status.textContent(), /^Replayed [\d\s]+ of 2\s000\s000 steps\.$/);
   const progress = ui.page.getByRole('progressbar', { name: 'Steps replayed' });
   assert.equal(await progress.getAttribute('max'), '2000000');
+  assert.equal(await ui.button('Copy link').isDisabled(), true, 'no link to a run not yet rebuilt');
+  assert.match(await ui.testId('share-unavailable').textContent(), /still being rebuilt/);
   await ui.page.screenshot({ path: path.join(ARTIFACTS_DIR, 'shell-rebuilding.png') });
   // The page stays responsive while it rebuilds: the progress moves.
   const first = Number(await progress.getAttribute('value'));
