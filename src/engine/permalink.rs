@@ -202,9 +202,7 @@ impl Link {
     /// to the end of the run; `problem` says so. All at once: see
     /// [`Replay`] for a slice at a time.
     pub fn replay(&self, scenario: Arc<Scenario>) -> Replayed {
-        let mut replay = Replay::start(self, scenario);
-        while !replay.advance(usize::MAX) {}
-        replay.finish()
+        Replay::start(self, scenario).finish()
     }
 }
 
@@ -303,7 +301,8 @@ impl Replay {
         }
     }
 
-    /// The rebuilt run, at the link's step (or its end).
+    /// The rebuilt run, at the link's step (or its end): whatever is left
+    /// to replay is replayed now.
     pub fn finish(mut self) -> Replayed {
         while !self.advance(usize::MAX) {}
         self.timeline.seek(self.at);
