@@ -6,7 +6,10 @@ use std::path::Path;
 
 fn main() {
     println!("cargo:rerun-if-changed=scenarios");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    // Read when the script runs, not baked in when it is compiled: a build
+    // script compiled for one checkout may be run for another.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest).join("scenarios");
     let mut names: Vec<String> = fs::read_dir(&dir)
         .expect("scenarios/ exists")
         .filter_map(|entry| {
