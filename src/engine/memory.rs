@@ -124,10 +124,7 @@ pub fn world_bytes(world: &World) -> usize {
             .in_flight()
             .map(message_bytes)
             .sum::<usize>()
-        + btree_bytes(
-            world.queue().len(),
-            size_of::<QueueKey>() + size_of::<Event>(),
-        )
+        + world.queue().len() * (size_of::<QueueKey>() + size_of::<Event>())
         + world.client_acks().pointer_bytes()
         + world
             .consumer_groups()

@@ -7,7 +7,7 @@ use super::ids::{MsgId, NodeId, Tick};
 use super::protocol::Message;
 use super::rng::Ratio;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, VecDeque};
 
 /// Latency of one message, uniform in `min..=max` ticks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,18 +91,17 @@ pub struct InFlight {
 
 /// The network's state: what is cut and what is in flight.
 ///
-/// Messages in flight sit in slots that are reused once their message
-/// lands, found by id through a small ordered index: a message is launched
-/// and landed without moving it again, and the slots never outnumber the
-/// most messages ever in flight at once.
+/// Ids are handed out in order and a message lands within the link's
+/// latency, so the messages in flight are a window of ids: slot `i` holds
+/// message `base + i` (none once it landed, or if it was dropped before
+/// launch). Launching and landing are O(1) and the window is already in
+/// id order.
 #[derive(Clone, Debug, Default)]
 pub struct Network {
     cut: BTreeSet<(NodeId, NodeId)>,
-    /// Id of each message in flight → its slot, in id order.
-    index: BTreeMap<MsgId, u32>,
-    slots: Vec<Option<InFlight>>,
-    /// Empty slots, reused last-freed first.
-    free: Vec<u32>,
+    window: VecDeque<Option<InFlight>>,
+    /// Id of the message in `window[0]`.
+    base: u64,
     next_id: u64,
 }
 
@@ -138,36 +137,37 @@ impl Network {
         id
     }
 
+    /// Puts a message on the wire; one launched again with the same id
+    /// replaces the first.
     pub fn launch(&mut self, message: InFlight) {
-        let id = message.id;
-        let slot = match self.free.pop() {
-            Some(slot) => {
-                self.slots[slot as usize] = Some(message);
-                slot
-            }
-            None => {
-                self.slots.push(Some(message));
-                (self.slots.len() - 1) as u32
-            }
-        };
-        if let Some(old) = self.index.insert(id, slot) {
-            // An id launched twice: the newer message replaces the older.
-            self.slots[old as usize] = None;
-            self.free.push(old);
+        let id = message.id.0;
+        if self.window.is_empty() {
+            self.base = id;
         }
+        while id < self.base {
+            self.window.push_front(None);
+            self.base -= 1;
+        }
+        let at = (id - self.base) as usize;
+        if at >= self.window.len() {
+            self.window.resize_with(at + 1, || None);
+        }
+        self.window[at] = Some(message);
     }
 
     pub fn land(&mut self, id: MsgId) -> Option<InFlight> {
-        let slot = self.index.remove(&id)?;
-        self.free.push(slot);
-        self.slots[slot as usize].take()
+        let at = usize::try_from(id.0.checked_sub(self.base)?).ok()?;
+        let message = self.window.get_mut(at)?.take();
+        while self.window.front().is_some_and(Option::is_none) {
+            self.window.pop_front();
+            self.base += 1;
+        }
+        message
     }
 
     /// Messages on the wire, oldest first.
     pub fn in_flight(&self) -> impl Iterator<Item = &InFlight> {
-        self.index
-            .values()
-            .filter_map(|&slot| self.slots[slot as usize].as_ref())
+        self.window.iter().flatten()
     }
 }
 
@@ -197,10 +197,13 @@ mod tests {
         network.launch(message(4));
         let ids: Vec<u64> = network.in_flight().map(|m| m.id.0).collect();
         assert_eq!(ids, [1, 3, 4, 5]);
-        assert_eq!(network.slots.len(), 4, "the freed slot was reused");
+        network.launch(message(3));
+        assert_eq!(network.in_flight().count(), 4, "a relaunch replaces");
+        assert_eq!(network.land(MsgId(9)), None);
         for id in [1, 3, 4, 5] {
             assert_eq!(network.land(MsgId(id)).map(|m| m.id.0), Some(id));
         }
         assert_eq!(network.in_flight().count(), 0);
+        assert!(network.window.is_empty(), "landed messages leave no slot");
     }
 }

@@ -4,7 +4,8 @@
 //! order never depends on anything but the run itself.
 
 use super::ids::{MsgId, NodeId, Tick};
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -24,45 +25,103 @@ pub enum Event {
 /// Where an event sits in the queue; used to cancel it.
 pub type QueueKey = (Tick, u64);
 
+/// A binary heap ordered by key, earliest first. Cancelling only notes the
+/// key: the event is skipped when it reaches the top. Only timers are
+/// cancelled, at most one pending per node, so the notes stay few.
 #[derive(Clone, Debug, Default)]
 pub struct EventQueue {
-    events: BTreeMap<QueueKey, Event>,
+    heap: BinaryHeap<Entry>,
+    /// Keys cancelled but still in the heap.
+    cancelled: Vec<QueueKey>,
     next_seq: u64,
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    key: QueueKey,
+    event: Event,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Entry {}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Entry {
+    /// Reversed: `BinaryHeap` is a max-heap and the earliest key runs first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.key.cmp(&self.key)
+    }
 }
 
 impl EventQueue {
     pub fn push(&mut self, tick: Tick, event: Event) -> QueueKey {
         let key = (tick, self.next_seq);
         self.next_seq += 1;
-        self.events.insert(key, event);
+        self.heap.push(Entry { key, event });
         key
     }
 
     pub fn pop(&mut self) -> Option<(Tick, Event)> {
-        self.events
-            .pop_first()
-            .map(|((tick, _), event)| (tick, event))
+        let entry = self.heap.pop()?;
+        self.skip_cancelled();
+        Some((entry.key.0, entry.event))
     }
 
-    pub fn cancel(&mut self, key: QueueKey) -> Option<Event> {
-        self.events.remove(&key)
+    /// Cancels a pending event: `key` came from `push` and has neither run
+    /// nor been cancelled (the world keeps each node's pending timer key
+    /// and forgets it when the timer fires or is cancelled).
+    pub fn cancel(&mut self, key: QueueKey) {
+        debug_assert!(
+            !self.cancelled.contains(&key) && self.heap.iter().any(|entry| entry.key == key),
+            "only a pending event can be cancelled"
+        );
+        self.cancelled.push(key);
+        self.skip_cancelled();
+    }
+
+    /// Drops cancelled events from the top, so the top is always one that
+    /// will run (`next_tick` can then just look).
+    fn skip_cancelled(&mut self) {
+        while let Some(top) = self.heap.peek() {
+            let Some(at) = self.cancelled.iter().position(|&k| k == top.key) else {
+                break;
+            };
+            self.cancelled.swap_remove(at);
+            self.heap.pop();
+        }
     }
 
     pub fn next_tick(&self) -> Option<Tick> {
-        self.events.first_key_value().map(|((tick, _), _)| *tick)
+        self.heap.peek().map(|entry| entry.key.0)
     }
 
     pub fn len(&self) -> usize {
-        self.events.len()
+        self.heap.len() - self.cancelled.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
+        self.len() == 0
     }
 
     /// Pending events in the order they will run.
     pub fn iter(&self) -> impl Iterator<Item = (Tick, &Event)> {
-        self.events.iter().map(|((tick, _), event)| (*tick, event))
+        let mut pending: Vec<&Entry> = self
+            .heap
+            .iter()
+            .filter(|entry| !self.cancelled.contains(&entry.key))
+            .collect();
+        pending.sort_unstable_by_key(|entry| entry.key);
+        pending.into_iter().map(|entry| (entry.key.0, &entry.event))
     }
 }
 
@@ -78,7 +137,10 @@ mod tests {
         queue.push(5, Event::Timer(NodeId(3)));
         let cancelled = queue.push(4, Event::Timer(NodeId(4)));
         queue.push(3, Event::Timer(NodeId(5)));
-        assert_eq!(queue.cancel(cancelled), Some(Event::Timer(NodeId(4))));
+        queue.cancel(cancelled);
+        assert_eq!(queue.len(), 4);
+        let pending: Vec<Tick> = queue.iter().map(|(t, _)| t).collect();
+        assert_eq!(pending, [3, 3, 5, 5]);
         let order: Vec<(Tick, Event)> = std::iter::from_fn(|| queue.pop()).collect();
         let nodes: Vec<(Tick, u8)> = order
             .into_iter()
