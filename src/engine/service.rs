@@ -265,7 +265,12 @@ impl State {
                 push_i64(&mut out, *value);
                 out
             }
-            (State::Table(_), Some(Write::Delete(key))) => format!("{key} deleted"),
+            (State::Table(_), Some(Write::Delete(key))) => {
+                let mut out = String::with_capacity(key.len() + 8);
+                out.push_str(key);
+                out.push_str(" deleted");
+                out
+            }
             (State::Table(_), _) => "no change".to_owned(),
         }
     }

@@ -207,9 +207,14 @@ impl Message {
                 prev,
                 records,
                 ..
-            } if records.len() <= 1 => {
+            } => {
                 let from = prev.map_or(0, |(o, _)| o + 1);
                 match records.as_slice() {
+                    [] => {
+                        out.push_str("heartbeat e");
+                        push_u64(out, *epoch);
+                        true
+                    }
                     [one] => {
                         out.push_str("append e");
                         push_u64(out, *epoch);
@@ -218,9 +223,13 @@ impl Message {
                         out.push(' ');
                         push_payload(out, &one.payload)
                     }
-                    _ => {
-                        out.push_str("heartbeat e");
+                    many => {
+                        out.push_str("append e");
                         push_u64(out, *epoch);
+                        out.push_str(" #");
+                        push_u64(out, from);
+                        out.push_str("..#");
+                        push_u64(out, from + many.len() as u64 - 1);
                         true
                     }
                 }

@@ -104,9 +104,10 @@ impl PrimaryBackup {
     ) -> Message {
         let end = ctx.log.end();
         let from = self.next.get(&to).copied().unwrap_or(end).min(end);
-        let mut records: Vec<Record> = (from..end.min(from + ctx.params.max_batch_records))
-            .filter_map(|o| ctx.log.get(o).cloned())
-            .collect();
+        let upto = end.min(from.saturating_add(ctx.params.max_batch_records));
+        // Room for the extra record too, so pushing it never regrows.
+        let mut records = Vec::with_capacity((upto - from) as usize + 1);
+        records.extend((from..upto).filter_map(|o| ctx.log.get(o).cloned()));
         if let Some(record) = extra.filter(|_| from + records.len() as u64 == end) {
             records.push(record.clone());
         }
