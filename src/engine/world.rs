@@ -98,6 +98,8 @@ pub struct World {
     /// Per subscriber, (step, lag) each time its lag changed: the lag
     /// curve over the whole run, at O(1) per change and shared by clones.
     lag_samples: Vec<Chunked<(u64, Offset)>>,
+    /// Per subscriber, its lag now: the last of its `lag_samples`.
+    lags: Vec<Offset>,
     /// The effect buffer handlers fill, reused so a handler allocates nothing.
     effects_scratch: Vec<Effect>,
 }
@@ -148,6 +150,7 @@ impl World {
             groups: Vec::new(),
             hash_scratch: Vec::new(),
             lag_samples: Vec::new(),
+            lags: Vec::new(),
             effects_scratch: Vec::new(),
         };
         world.groups = world
@@ -166,6 +169,7 @@ impl World {
             .iter()
             .map(|_| Subscriber::new(world.scenario.service))
             .collect();
+        world.lags = vec![0; world.subscribers.len()];
         world.lag_samples = world
             .subscribers
             .iter()
@@ -227,6 +231,7 @@ impl World {
             groups: self.groups.clone(),
             hash_scratch: Vec::new(),
             lag_samples: self.lag_samples.clone(),
+            lags: self.lags.clone(),
             effects_scratch: Vec::new(),
         }
     }
@@ -392,10 +397,9 @@ impl World {
         for (index, config) in self.scenario.subscribers.iter().enumerate() {
             let end = self.node(config.source).map_or(0, |n| n.log.end());
             let lag = self.subscribers[index].lag(end);
-            let samples = &mut self.lag_samples[index];
-            let last = samples.len().checked_sub(1).and_then(|i| samples.get(i));
-            if last.is_none_or(|&(_, before)| before != lag) {
-                samples.push((self.step, lag));
+            if self.lags[index] != lag {
+                self.lags[index] = lag;
+                self.lag_samples[index].push((self.step, lag));
             }
         }
     }

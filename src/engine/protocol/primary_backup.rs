@@ -186,10 +186,23 @@ impl PrimaryBackup {
     /// The highest offset a majority (or everyone, for sync-all) holds,
     /// counted only once it reaches a record of this epoch.
     fn durable_end(&self, ctx: &Ctx) -> Offset {
-        let mut ends: Vec<Offset> = Self::others(ctx)
-            .map(|n| self.matched.get(&n).copied().unwrap_or(0))
-            .collect();
-        ends.push(ctx.log.end());
+        // Every node's log end, this one's first; on the stack for the
+        // usual cluster sizes, as this runs on every acknowledgement.
+        let mut buffer: [Offset; 16] = [0; 16];
+        let mut spilled = Vec::new();
+        let ends: &mut [Offset] = if ctx.nodes.len() <= buffer.len() {
+            &mut buffer
+        } else {
+            spilled.resize(ctx.nodes.len(), 0);
+            &mut spilled
+        };
+        ends[0] = ctx.log.end();
+        let mut len = 1;
+        for node in Self::others(ctx) {
+            ends[len] = self.matched.get(&node).copied().unwrap_or(0);
+            len += 1;
+        }
+        let ends = &mut ends[..len];
         ends.sort_unstable_by(|a, b| b.cmp(a));
         let needed = match ctx.params.ack {
             AckMode::SyncAll => ends.len(),
@@ -237,12 +250,14 @@ impl PrimaryBackup {
         let commit = self.durable_end(ctx);
         if commit > ctx.log.commit_offset() {
             out.push(Effect::Commit { up_to: commit });
-            let (done, still): (Vec<_>, Vec<_>) =
-                self.waiting.iter().partition(|(o, _)| *o < commit);
-            self.waiting = still;
-            for (offset, client) in done {
-                out.push(Effect::Reply { client, offset });
-            }
+            // Acknowledge the writes now committed, in the order they came.
+            self.waiting.retain(|&(offset, client)| {
+                let done = offset < commit;
+                if done {
+                    out.push(Effect::Reply { client, offset });
+                }
+                !done
+            });
         }
     }
 
