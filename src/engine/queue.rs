@@ -4,8 +4,7 @@
 //! order never depends on anything but the run itself.
 
 use super::ids::{MsgId, NodeId, Tick};
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -25,88 +24,122 @@ pub enum Event {
 /// Where an event sits in the queue; used to cancel it.
 pub type QueueKey = (Tick, u64);
 
-/// A binary heap ordered by key, earliest first. Cancelling only notes the
-/// key: the event is skipped when it reaches the top. Only timers are
-/// cancelled, at most one pending per node, so the notes stay few.
-#[derive(Clone, Debug, Default)]
+/// Ticks the wheel covers ahead of its cursor (a power of two).
+const WHEEL: u64 = 64;
+
+/// A timing wheel: nearly every event is due within a few ticks (message
+/// latencies, heartbeats, polls), so events due before `cursor + WHEEL`
+/// sit in the bucket of their tick, in scheduling order, and pushing or
+/// popping one is O(1). Events due later wait, ordered, in `later`, and
+/// move into the wheel as the cursor comes within `WHEEL` ticks of them,
+/// before anything else can be scheduled at their tick, so scheduling
+/// order is kept across both.
+#[derive(Clone, Debug)]
 pub struct EventQueue {
-    heap: BinaryHeap<Entry>,
-    /// Keys cancelled but still in the heap.
-    cancelled: Vec<QueueKey>,
+    /// Bucket `tick % WHEEL` holds the events due at `tick`, for ticks in
+    /// `cursor..cursor + WHEEL`, as (sequence number, event).
+    wheel: Vec<VecDeque<(u64, Event)>>,
+    /// No event in the wheel is due before it; the tick of the last pop.
+    cursor: Tick,
+    in_wheel: usize,
+    /// Events due at `cursor + WHEEL` or later.
+    later: BTreeMap<QueueKey, Event>,
     next_seq: u64,
 }
 
-#[derive(Clone, Debug)]
-struct Entry {
-    key: QueueKey,
-    event: Event,
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-
-impl Eq for Entry {}
-
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Entry {
-    /// Reversed: `BinaryHeap` is a max-heap and the earliest key runs first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
+impl Default for EventQueue {
+    fn default() -> Self {
+        EventQueue {
+            wheel: (0..WHEEL).map(|_| VecDeque::new()).collect(),
+            cursor: 0,
+            in_wheel: 0,
+            later: BTreeMap::new(),
+            next_seq: 0,
+        }
     }
 }
 
 impl EventQueue {
+    /// Schedules `event` at `tick`, which must not be before the last
+    /// event popped (the world's clock only moves forward).
     pub fn push(&mut self, tick: Tick, event: Event) -> QueueKey {
+        debug_assert!(tick >= self.cursor, "scheduled in the past");
+        let tick = tick.max(self.cursor);
         let key = (tick, self.next_seq);
         self.next_seq += 1;
-        self.heap.push(Entry { key, event });
+        if tick < self.cursor + WHEEL {
+            self.wheel[Self::bucket(tick)].push_back((key.1, event));
+            self.in_wheel += 1;
+        } else {
+            self.later.insert(key, event);
+        }
         key
     }
 
+    fn bucket(tick: Tick) -> usize {
+        (tick % WHEEL) as usize
+    }
+
     pub fn pop(&mut self) -> Option<(Tick, Event)> {
-        let entry = self.heap.pop()?;
-        self.skip_cancelled();
-        Some((entry.key.0, entry.event))
+        let tick = self.next_tick()?;
+        if self.in_wheel == 0 {
+            // Only far events are left: jump to the first.
+            self.cursor = tick;
+            self.bring_into_wheel();
+        }
+        let (_, event) = self.wheel[Self::bucket(tick)]
+            .pop_front()
+            .expect("next_tick found this bucket full");
+        self.in_wheel -= 1;
+        if tick != self.cursor {
+            self.cursor = tick;
+            self.bring_into_wheel();
+        }
+        Some((tick, event))
+    }
+
+    /// Moves the events that the cursor has come within `WHEEL` ticks of
+    /// from `later` into their buckets, oldest first.
+    fn bring_into_wheel(&mut self) {
+        while let Some(entry) = self.later.first_entry() {
+            let (tick, seq) = *entry.key();
+            if tick >= self.cursor + WHEEL {
+                break;
+            }
+            let event = entry.remove();
+            self.wheel[Self::bucket(tick)].push_back((seq, event));
+            self.in_wheel += 1;
+        }
     }
 
     /// Cancels a pending event: `key` came from `push` and has neither run
     /// nor been cancelled (the world keeps each node's pending timer key
     /// and forgets it when the timer fires or is cancelled).
     pub fn cancel(&mut self, key: QueueKey) {
-        debug_assert!(
-            !self.cancelled.contains(&key) && self.heap.iter().any(|entry| entry.key == key),
-            "only a pending event can be cancelled"
-        );
-        self.cancelled.push(key);
-        self.skip_cancelled();
-    }
-
-    /// Drops cancelled events from the top, so the top is always one that
-    /// will run (`next_tick` can then just look).
-    fn skip_cancelled(&mut self) {
-        while let Some(top) = self.heap.peek() {
-            let Some(at) = self.cancelled.iter().position(|&k| k == top.key) else {
-                break;
-            };
-            self.cancelled.swap_remove(at);
-            self.heap.pop();
+        let (tick, seq) = key;
+        if tick < self.cursor + WHEEL {
+            let bucket = &mut self.wheel[Self::bucket(tick)];
+            if let Some(at) = bucket.iter().position(|&(s, _)| s == seq) {
+                bucket.remove(at);
+                self.in_wheel -= 1;
+                return;
+            }
         }
+        let removed = self.later.remove(&key);
+        debug_assert!(removed.is_some(), "only a pending event can be cancelled");
     }
 
+    /// When the next event is due. Scans the few ticks from the cursor to
+    /// the first full bucket.
     pub fn next_tick(&self) -> Option<Tick> {
-        self.heap.peek().map(|entry| entry.key.0)
+        if self.in_wheel == 0 {
+            return self.later.first_key_value().map(|((tick, _), _)| *tick);
+        }
+        (self.cursor..self.cursor + WHEEL).find(|&tick| !self.wheel[Self::bucket(tick)].is_empty())
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len() - self.cancelled.len()
+        self.in_wheel + self.later.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -115,13 +148,16 @@ impl EventQueue {
 
     /// Pending events in the order they will run.
     pub fn iter(&self) -> impl Iterator<Item = (Tick, &Event)> {
-        let mut pending: Vec<&Entry> = self
-            .heap
-            .iter()
-            .filter(|entry| !self.cancelled.contains(&entry.key))
+        let mut pending: Vec<(QueueKey, &Event)> = (self.cursor..self.cursor + WHEEL)
+            .flat_map(|tick| {
+                self.wheel[Self::bucket(tick)]
+                    .iter()
+                    .map(move |(seq, event)| ((tick, *seq), event))
+            })
+            .chain(self.later.iter().map(|(key, event)| (*key, event)))
             .collect();
-        pending.sort_unstable_by_key(|entry| entry.key);
-        pending.into_iter().map(|entry| (entry.key.0, &entry.event))
+        pending.sort_unstable_by_key(|(key, _)| *key);
+        pending.into_iter().map(|((tick, _), event)| (tick, event))
     }
 }
 
@@ -151,5 +187,73 @@ mod tests {
             .collect();
         assert_eq!(nodes, [(3, 2), (3, 5), (5, 1), (5, 3)]);
         assert!(queue.is_empty());
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// What the queue must do, kept the simplest way: an ordered map.
+        #[derive(Default)]
+        struct Model {
+            events: BTreeMap<QueueKey, Event>,
+        }
+
+        #[derive(Clone, Debug)]
+        enum Op {
+            /// Push this many ticks after the current one.
+            Push(u64),
+            /// Cancel the n-th pending event (if any).
+            Cancel(usize),
+            Pop,
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                4 => (0u64..8).prop_map(Op::Push),
+                1 => (60u64..400).prop_map(Op::Push),
+                1 => any::<usize>().prop_map(Op::Cancel),
+                4 => Just(Op::Pop),
+            ]
+        }
+
+        proptest! {
+            /// Near and far events, cancels and pops in any mix: the wheel
+            /// pops exactly what the ordered map pops, in the same order.
+            #[test]
+            fn the_wheel_pops_what_an_ordered_map_pops(ops in proptest::collection::vec(op(), 0..300)) {
+                let mut queue = EventQueue::default();
+                let mut model = Model::default();
+                let mut now = 0;
+                for (n, op) in ops.into_iter().enumerate() {
+                    match op {
+                        Op::Push(after) => {
+                            let event = Event::Poll(n);
+                            let key = queue.push(now + after, event.clone());
+                            model.events.insert(key, event);
+                        }
+                        Op::Cancel(pick) => {
+                            if !model.events.is_empty() {
+                                let key = *model.events.keys().nth(pick % model.events.len()).unwrap();
+                                model.events.remove(&key);
+                                queue.cancel(key);
+                            }
+                        }
+                        Op::Pop => {
+                            let expected = model.events.pop_first().map(|((t, _), e)| (t, e));
+                            prop_assert_eq!(queue.pop(), expected.clone());
+                            if let Some((tick, _)) = expected {
+                                now = tick;
+                            }
+                        }
+                    }
+                    prop_assert_eq!(queue.len(), model.events.len());
+                    prop_assert_eq!(queue.next_tick(), model.events.keys().next().map(|k| k.0));
+                    let pending: Vec<(Tick, &Event)> = queue.iter().collect();
+                    let expected: Vec<(Tick, &Event)> = model.events.iter().map(|((t, _), e)| (*t, e)).collect();
+                    prop_assert_eq!(pending, expected);
+                }
+            }
+        }
     }
 }
