@@ -252,26 +252,25 @@ impl State {
     /// What applying `write` left, in a few words: the number, or the
     /// changed key of a table (`apples=4`, `pears deleted`).
     pub fn change_summary(&self, write: Option<&Write>) -> String {
+        let mut out = String::new();
+        self.write_change_summary(write, &mut out);
+        out
+    }
+
+    /// Appends `change_summary` to `out`.
+    pub fn write_change_summary(&self, write: Option<&Write>, out: &mut String) {
         match (self, write) {
-            (State::Number(n), _) => {
-                let mut out = String::with_capacity(20);
-                push_i64(&mut out, *n);
-                out
-            }
+            (State::Number(n), _) => push_i64(out, *n),
             (State::Table(_), Some(Write::Put(key, value))) => {
-                let mut out = String::with_capacity(key.len() + 21);
                 out.push_str(key);
                 out.push('=');
-                push_i64(&mut out, *value);
-                out
+                push_i64(out, *value);
             }
             (State::Table(_), Some(Write::Delete(key))) => {
-                let mut out = String::with_capacity(key.len() + 8);
                 out.push_str(key);
                 out.push_str(" deleted");
-                out
             }
-            (State::Table(_), _) => "no change".to_owned(),
+            (State::Table(_), _) => out.push_str("no change"),
         }
     }
 }

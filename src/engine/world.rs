@@ -102,6 +102,10 @@ pub struct World {
     lags: Vec<Offset>,
     /// The effect buffer handlers fill, reused so a handler allocates nothing.
     effects_scratch: Vec<Effect>,
+    /// The text buffers of the last step's labels (messages sent, changes
+    /// applied), emptied and reused by the next step's, so tracing a label
+    /// allocates nothing once the buffers exist.
+    spare_text: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -152,6 +156,7 @@ impl World {
             lag_samples: Vec::new(),
             lags: Vec::new(),
             effects_scratch: Vec::new(),
+            spare_text: Vec::new(),
         };
         world.groups = world
             .scenario
@@ -233,6 +238,7 @@ impl World {
             lag_samples: self.lag_samples.clone(),
             lags: self.lags.clone(),
             effects_scratch: Vec::new(),
+            spare_text: Vec::new(),
         }
     }
     pub fn tick(&self) -> Tick {
@@ -378,7 +384,26 @@ impl World {
 
     fn begin_step(&mut self) {
         self.step += 1;
-        self.last_events.clear();
+        for event in self.last_events.drain(..) {
+            if let TraceKind::Send { message: text, .. } | TraceKind::Apply { state: text, .. } =
+                event.kind
+            {
+                self.spare_text.push(text);
+            }
+        }
+    }
+
+    /// An empty buffer for a label, reused from an earlier step if one is
+    /// spare.
+    fn text_buffer(&mut self) -> String {
+        match self.spare_text.pop() {
+            Some(mut text) => {
+                text.clear();
+                text
+            }
+            // Sized for the usual label, so writing it does not regrow.
+            None => String::with_capacity(32),
+        }
     }
 
     /// Lets the checkers look at the finished step; they only observe.
@@ -1066,18 +1091,19 @@ impl World {
     fn apply_log(&mut self, index: usize, up_to: Offset) {
         let node = self.nodes[index].id;
         loop {
-            let n = &mut self.nodes[index];
-            let offset = n.machine.applied_offset;
-            if offset >= up_to {
+            let offset = self.nodes[index].machine.applied_offset;
+            if offset >= up_to || offset >= self.nodes[index].log.end() {
                 break;
             }
+            let mut state = self.text_buffer();
+            let n = &mut self.nodes[index];
             let Some(record) = n.log.get(offset) else {
                 break;
             };
             let around = Surroundings::of(self.scenario.seed, node, self.tick, offset);
             let write = record.change(&n.machine.state, around);
             n.machine.apply(write.as_ref());
-            let state = n.machine.state.change_summary(write.as_ref());
+            n.machine.state.write_change_summary(write.as_ref(), &mut state);
             self.record(TraceKind::Apply {
                 node,
                 offset,
@@ -1099,8 +1125,7 @@ impl World {
 
         let id = self.network.next_id();
         let deliver_tick = self.tick + latency;
-        // Sized for the usual label, so formatting it does not regrow.
-        let mut text = String::with_capacity(32);
+        let mut text = self.text_buffer();
         message.write_label(&mut text);
         self.record(TraceKind::Send {
             id,
