@@ -1103,7 +1103,9 @@ impl World {
             let around = Surroundings::of(self.scenario.seed, node, self.tick, offset);
             let write = record.change(&n.machine.state, around);
             n.machine.apply(write.as_ref());
-            n.machine.state.write_change_summary(write.as_ref(), &mut state);
+            n.machine
+                .state
+                .write_change_summary(write.as_ref(), &mut state);
             self.record(TraceKind::Apply {
                 node,
                 offset,
