@@ -223,27 +223,27 @@ impl State {
         }
     }
 
-    /// Installs a write. Writes for the other service are ignored, which
-    /// scenario validation rules out.
-    pub fn install(&mut self, write: &Write) {
+    /// Installs a write and returns the value its key held before (for
+    /// the arithmetic service, the number). Writes for the other service
+    /// are ignored, which scenario validation rules out.
+    pub fn install(&mut self, write: &Write) -> Option<i64> {
         match (self, write) {
-            (State::Number(n), Write::Number(v)) => *n = *v,
+            (State::Number(n), Write::Number(v)) => Some(std::mem::replace(n, *v)),
             (State::Table(table), Write::Put(key, value)) => upsert(table, key, *value),
-            (State::Table(table), Write::Delete(key)) => {
-                table.remove(&**key);
-            }
-            _ => {}
+            (State::Table(table), Write::Delete(key)) => table.remove(&**key),
+            _ => None,
         }
     }
 }
 
-/// Sets `map[key]`, allocating a key only when it is new: most writes
-/// change a key that is already there.
-pub(crate) fn upsert<V>(map: &mut BTreeMap<String, V>, key: &str, value: V) {
+/// Sets `map[key]` and returns what it held, allocating a key only when
+/// it is new: most writes change a key that is already there.
+pub(crate) fn upsert<V>(map: &mut BTreeMap<String, V>, key: &str, value: V) -> Option<V> {
     match map.get_mut(key) {
-        Some(slot) => *slot = value,
+        Some(slot) => Some(std::mem::replace(slot, value)),
         None => {
             map.insert(key.to_owned(), value);
+            None
         }
     }
 }

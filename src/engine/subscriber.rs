@@ -117,8 +117,7 @@ impl View {
     /// key (or value) it has not seen and for a warehouse's staged row.
     pub fn fold(&mut self, kind: SubscriberKind, offset: Offset, write: &Write) {
         let (key, value) = (write.key(), write.value());
-        let old = self.table.get(key);
-        self.table.install(write);
+        let old = self.table.install(write);
         match kind {
             SubscriberKind::Cache | SubscriberKind::Replica => {}
             SubscriberKind::SearchIndex => {
