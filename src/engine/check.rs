@@ -101,8 +101,7 @@ impl Checkers {
         if applied {
             self.same_offset_same_state(world);
         }
-        self.committed_logs_agree(world);
-        self.applied_never_decreases(world, events);
+        self.watch_progress(world, events);
         if appended {
             self.one_primary_per_epoch(world, events);
         }
@@ -486,62 +485,79 @@ impl Checkers {
         }
     }
 
-    /// Once an offset is committed anywhere, every node that has that
-    /// offset committed holds the very same record there. Each step checks
-    /// only the offsets that became committed since the last.
-    fn committed_logs_agree(&mut self, world: &World) {
-        self.checked_commit.resize(world.nodes().len(), 0);
+    /// Follows each node's two progress numbers, its commit offset and its
+    /// applied offset, in one pass: the offsets newly committed are checked
+    /// for agreement (`committed_logs_agree`) and the applied offset must
+    /// not go back (`applied_never_decreases`). A node whose numbers did not
+    /// move costs two comparisons.
+    fn watch_progress(&mut self, world: &World, events: &[TraceEvent]) {
+        let count = world.nodes().len();
+        self.checked_commit.resize(count, 0);
+        self.last_applied.resize(count, 0);
         for (index, node) in world.nodes().iter().enumerate() {
             let commit = node.log.commit_offset();
-            let from = self.checked_commit[index].min(commit);
-            self.checked_commit[index] = commit;
-            for offset in from..commit {
-                let Some(mine) = node.log.get(offset) else {
-                    continue;
-                };
-                for other in world.nodes().iter().filter(|o| o.id != node.id) {
-                    let theirs = other
-                        .log
-                        .get(offset)
-                        .filter(|_| offset < other.log.commit_offset());
-                    let Some(theirs) = theirs.filter(|theirs| *theirs != mine) else {
-                        continue;
-                    };
-                    let explanation = format!(
-                        "offset {offset} is committed on {} as {} and on {} as {}: \
-                         a committed record must be the same everywhere",
-                        other.id, theirs.payload, node.id, mine.payload
-                    );
-                    let mut nodes = vec![node.id, other.id];
-                    nodes.sort();
-                    self.report(world, COMMITTED_LOGS_AGREE, nodes, explanation);
+            let checked = self.checked_commit[index];
+            if commit != checked {
+                self.checked_commit[index] = commit;
+                for offset in checked.min(commit)..commit {
+                    self.committed_logs_agree(world, node, offset);
                 }
             }
+            let (before, now) = (self.last_applied[index], node.machine.applied_offset);
+            if now != before {
+                self.last_applied[index] = now;
+                if now < before {
+                    self.applied_never_decreases(world, events, node.id, before, now);
+                }
+            }
+        }
+    }
+
+    /// Once an offset is committed anywhere, every node that has that
+    /// offset committed holds the very same record there. Checked for each
+    /// offset as `node` commits it.
+    fn committed_logs_agree(&mut self, world: &World, node: &Node, offset: Offset) {
+        let Some(mine) = node.log.get(offset) else {
+            return;
+        };
+        for other in world.nodes().iter().filter(|o| o.id != node.id) {
+            if offset >= other.log.commit_offset() {
+                continue;
+            }
+            let Some(theirs) = other.log.get(offset).filter(|theirs| *theirs != mine) else {
+                continue;
+            };
+            let explanation = format!(
+                "offset {offset} is committed on {} as {} and on {} as {}: \
+                 a committed record must be the same everywhere",
+                other.id, theirs.payload, node.id, mine.payload
+            );
+            let mut nodes = vec![node.id, other.id];
+            nodes.sort();
+            self.report(world, COMMITTED_LOGS_AGREE, nodes, explanation);
         }
     }
 
     /// A replica's progress is one number that only grows; it may restart
     /// from zero only when a crash wiped its memory, or drop back to a
     /// recorded truncation point.
-    fn applied_never_decreases(&mut self, world: &World, events: &[TraceEvent]) {
-        let excused = |id: NodeId| {
-            events.iter().any(|e| match e.kind {
-                TraceKind::Crash { node } | TraceKind::Truncate { node, .. } => node == id,
-                _ => false,
-            })
-        };
-        self.last_applied.resize(world.nodes().len(), 0);
-        for (index, node) in world.nodes().iter().enumerate() {
-            let before = self.last_applied[index];
-            let now = node.machine.applied_offset;
-            if now < before && !excused(node.id) {
-                let explanation = format!(
-                    "{}'s applied offset went back from {before} to {now} with no crash or truncation",
-                    node.id
-                );
-                self.report(world, APPLIED_NEVER_DECREASES, vec![node.id], explanation);
-            }
-            self.last_applied[index] = now;
+    fn applied_never_decreases(
+        &mut self,
+        world: &World,
+        events: &[TraceEvent],
+        id: NodeId,
+        before: Offset,
+        now: Offset,
+    ) {
+        let excused = events.iter().any(|e| match e.kind {
+            TraceKind::Crash { node } | TraceKind::Truncate { node, .. } => node == id,
+            _ => false,
+        });
+        if !excused {
+            let explanation = format!(
+                "{id}'s applied offset went back from {before} to {now} with no crash or truncation"
+            );
+            self.report(world, APPLIED_NEVER_DECREASES, vec![id], explanation);
         }
     }
 }
