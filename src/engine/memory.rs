@@ -9,7 +9,8 @@ use super::log::Record;
 use super::network::InFlight;
 use super::protocol::Message;
 use super::queue::{Event, QueueKey};
-use super::service::State;
+use super::ids::Offset;
+use super::service::{State, Write};
 use super::subscriber::{Row, Subscriber, View};
 use super::world::{Node, World};
 use std::collections::{BTreeMap, BTreeSet};
@@ -75,10 +76,11 @@ fn node_bytes(node: &Node) -> usize {
 }
 
 fn subscriber_bytes(subscriber: &Subscriber) -> usize {
-    // Its view, the checkpoint (a view too, private, assumed alike) and the
-    // rows it loaded.
+    // Its view, the checkpoint (a view too, private, assumed alike), the
+    // writes since its last commit and the rows it loaded.
     size_of::<Subscriber>()
         + 2 * view_bytes(&subscriber.view)
+        + subscriber.uncommitted_writes() * size_of::<(Offset, Write)>()
         + rows_bytes(&subscriber.loaded)
         + btree_bytes(subscriber.loaded.len(), size_of::<u64>())
 }

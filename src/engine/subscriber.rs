@@ -339,6 +339,12 @@ impl Subscriber {
         self.uncommitted.clear();
     }
 
+    /// How many writes it folded since its last commit (which a commit
+    /// folds into the checkpoint).
+    pub fn uncommitted_writes(&self) -> usize {
+        self.uncommitted.len()
+    }
+
     /// Loses everything after the last commit.
     pub fn crash(&mut self) {
         self.up = false;
