@@ -85,10 +85,11 @@ pub struct Change {
     pub after: Option<i64>,
 }
 
-fn cells(state: &State) -> BTreeMap<String, i64> {
+/// Every key and its value, the arithmetic number as the key `value`.
+pub fn cells(state: &State) -> BTreeMap<String, i64> {
     match state {
         State::Number(n) => BTreeMap::from([(NUMBER_KEY.to_owned(), *n)]),
-        State::Table(table) => table.clone(),
+        State::Table(table) => table.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
     }
 }
 

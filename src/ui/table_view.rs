@@ -4,7 +4,7 @@
 
 use super::slot::Slot;
 use crate::engine::service::{ServiceKind, State};
-use crate::engine::table::{compact, diff, fold, fold_range, table_at, Change};
+use crate::engine::table::{cells, compact, diff, fold, fold_range, table_at, Change};
 use crate::engine::{Log, NodeId, Offset, Record};
 use std::collections::BTreeMap;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -69,13 +69,6 @@ impl Folded {
         self.last = at.checked_sub(1).and_then(|o| node.log.get(o)).cloned();
         self.table = Some(table.clone());
         table
-    }
-}
-
-fn cells(state: &State) -> BTreeMap<String, i64> {
-    match state {
-        State::Number(n) => BTreeMap::from([("value".to_owned(), *n)]),
-        State::Table(table) => table.clone(),
     }
 }
 

@@ -506,7 +506,7 @@ pub fn query_choices(world: &World, clients: Vec<ClientId>) -> QueryChoices {
                 State::Number(_) => {
                     keys.insert("value".to_owned());
                 }
-                State::Table(table) => keys.extend(table.keys().cloned()),
+                State::Table(table) => keys.extend(table.keys().map(|key| key.to_string())),
             }
         }
     }
