@@ -145,7 +145,7 @@ impl Checkers {
                      ({node}'s at #{offset}): two primaries at once is split brain"
                 );
                 let mut nodes = vec![first, node];
-                nodes.sort();
+                super::sort::sort(&mut nodes);
                 self.report(world, ONE_PRIMARY_PER_EPOCH, nodes, explanation);
             }
         }
@@ -533,7 +533,7 @@ impl Checkers {
                 other.id, theirs.payload, node.id, mine.payload
             );
             let mut nodes = vec![node.id, other.id];
-            nodes.sort();
+            super::sort::sort(&mut nodes);
             self.report(world, COMMITTED_LOGS_AGREE, nodes, explanation);
         }
     }

@@ -74,7 +74,7 @@ pub fn with_random_faults(base: &Scenario, seed: u64) -> Scenario {
         });
     }
     scenario.inputs.extend(faults);
-    scenario.inputs.sort_by_key(|i| i.tick);
+    super::sort::sort_by_key(&mut scenario.inputs, |i| i.tick);
     scenario
 }
 

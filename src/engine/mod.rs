@@ -23,6 +23,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod service;
+pub mod sort;
 pub mod subscriber;
 pub mod table;
 mod text;

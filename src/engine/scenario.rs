@@ -197,7 +197,7 @@ impl Scenario {
                 },
             });
         }
-        self.inputs.sort_by_key(|i| i.tick);
+        super::sort::sort_by_key(&mut self.inputs, |i| i.tick);
         self.import = None;
         self.validate()?;
         Ok(imported.skipped)

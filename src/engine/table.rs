@@ -62,7 +62,7 @@ pub fn compact(
             !tombstone || r.offset + tombstone_records >= upto
         })
         .collect();
-    kept.sort_by_key(|r| r.offset);
+    super::sort::sort_by_key(&mut kept, |r| r.offset);
     kept
 }
 

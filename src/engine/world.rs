@@ -202,7 +202,7 @@ impl World {
             return scenario;
         }
         let mut sorted = (*scenario).clone();
-        sorted.inputs.sort_by_key(|i| i.tick);
+        super::sort::sort_by_key(&mut sorted.inputs, |i| i.tick);
         Arc::new(sorted)
     }
 

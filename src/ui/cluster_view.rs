@@ -312,7 +312,7 @@ fn crossing(a: &Segment, b: &Segment) -> Option<(f64, f64)> {
 /// `(t, half)`), leaving out scraps shorter than `min`.
 fn pieces(cuts: &[(f64, f64)], min: f64) -> Vec<(f64, f64)> {
     let mut cuts: Vec<(f64, f64)> = cuts.iter().map(|&(t, h)| (t - h, t + h)).collect();
-    cuts.sort_by(|x, y| x.0.total_cmp(&y.0));
+    crate::engine::sort::sort_by(&mut cuts, |x, y| x.0.total_cmp(&y.0).is_lt());
     let mut out = Vec::new();
     let mut from = 0.0_f64;
     for (start, end) in cuts {

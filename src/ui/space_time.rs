@@ -344,7 +344,7 @@ impl Diagram {
 
     fn families(&self) -> Vec<Family> {
         let mut families: Vec<Family> = self.arrows.iter().map(Arrow::family).collect();
-        families.sort();
+        crate::engine::sort::sort(&mut families);
         families.dedup();
         families
     }
