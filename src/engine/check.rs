@@ -343,13 +343,11 @@ impl Checkers {
     /// Once a group has processed everything in its topic, its output
     /// table equals the source table at the same point of the log.
     fn group_output_matches(&mut self, world: &World, events: &[TraceEvent]) {
-        let read: BTreeSet<&str> = events
-            .iter()
-            .filter_map(|e| match &e.kind {
+        let read: BTreeSet<&str> =
+            super::sort::set_from(events.iter().filter_map(|e| match &e.kind {
                 TraceKind::MemberRead { group, .. } => Some(group.as_str()),
                 _ => None,
-            })
-            .collect();
+            }));
         for (config, group) in world.consumer_groups() {
             if !read.contains(config.name.as_str()) || !group.caught_up() {
                 continue;

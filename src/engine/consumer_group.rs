@@ -391,15 +391,17 @@ impl ConsumerGroup {
     /// value in each (`None`: absent).
     pub fn sink_beside_source(&self) -> Vec<(&str, Option<i64>, Option<i64>)> {
         let source: BTreeMap<&str, i64> = match self.topic.source_table() {
-            State::Number(n) => BTreeMap::from([(NUMBER_KEY, *n)]),
-            State::Table(table) => table.iter().map(|(k, v)| (k.as_str(), *v)).collect(),
+            State::Number(n) => super::sort::map_of_one(NUMBER_KEY, *n),
+            State::Table(table) => {
+                super::sort::map_from(table.iter().map(|(k, v)| (k.as_str(), *v)))
+            }
         };
-        let keys: BTreeSet<&str> = self
-            .sink
-            .keys()
-            .map(String::as_str)
-            .chain(source.keys().copied())
-            .collect();
+        let keys: BTreeSet<&str> = super::sort::set_from(
+            self.sink
+                .keys()
+                .map(String::as_str)
+                .chain(source.keys().copied()),
+        );
         keys.into_iter()
             .map(|key| (key, self.sink.get(key).copied(), source.get(key).copied()))
             .collect()

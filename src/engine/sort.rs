@@ -7,7 +7,10 @@
 //! smaller. Natively they are the standard sort. A stable sort's result is
 //! fully determined by the order, so both give the same slice.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 /// Sorts `v` stably by `key`, like `slice::sort_by_key`.
+#[cfg_attr(not(target_arch = "wasm32"), allow(unused_mut))]
 pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
     #[cfg(target_arch = "wasm32")]
     sort_by(v, |a, b| key(a) < key(b));
@@ -49,6 +52,7 @@ pub fn sort_by<T>(v: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
 }
 
 /// The compact sort, compiled for every target so native tests check it.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) mod compact {
     /// Positions `0..n` in stable sorted order by `less` (bottom-up merge
     /// sort; one copy of this code whatever is being sorted).
@@ -147,4 +151,51 @@ pub(crate) mod compact {
             assert_eq!(v, ["a", "b", "b", "c", "d"]);
         }
     }
+}
+
+/// Collects pairs into a map, like `collect::<BTreeMap<_, _>>()`, whose
+/// std version sorts them first (a stable sort per pair type). In wasm the
+/// pairs are inserted one by one: for keys that compare equal only if they
+/// are the same (ids, numbers, strings) the map is the same, the last value
+/// of a repeated key winning either way.
+pub fn map_from<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let mut map = BTreeMap::new();
+        for (k, v) in pairs {
+            map.insert(k, v);
+        }
+        map
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    pairs.into_iter().collect()
+}
+
+/// Collects items into a set, like `collect::<BTreeSet<_>>()`; see
+/// [`map_from`].
+pub fn set_from<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let mut set = BTreeSet::new();
+        for item in items {
+            set.insert(item);
+        }
+        set
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    items.into_iter().collect()
+}
+
+/// A map of one entry (`BTreeMap::from([(k, v)])` sorts the array).
+pub fn map_of_one<K: Ord, V>(key: K, value: V) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    map.insert(key, value);
+    map
+}
+
+/// A set of one item (`BTreeSet::from([x])` sorts the array).
+pub fn set_of_one<T: Ord>(item: T) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    set.insert(item);
+    set
 }

@@ -88,15 +88,15 @@ pub struct Change {
 /// Every key and its value, the arithmetic number as the key `value`.
 pub fn cells(state: &State) -> BTreeMap<String, i64> {
     match state {
-        State::Number(n) => BTreeMap::from([(NUMBER_KEY.to_owned(), *n)]),
-        State::Table(table) => table.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        State::Number(n) => super::sort::map_of_one(NUMBER_KEY.to_owned(), *n),
+        State::Table(table) => super::sort::map_from(table.iter().map(|(k, v)| (k.to_string(), *v))),
     }
 }
 
 /// Every key whose value differs between `before` and `after`, in key order.
 pub fn diff(before: &State, after: &State) -> Vec<Change> {
     let (a, b) = (cells(before), cells(after));
-    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let keys: std::collections::BTreeSet<&String> = super::sort::set_from(a.keys().chain(b.keys()));
     keys.into_iter()
         .filter(|k| a.get(*k) != b.get(*k))
         .map(|k| Change {

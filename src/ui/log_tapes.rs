@@ -165,10 +165,11 @@ fn row_view(row: &Row, epochs: bool, playing: bool) -> Html {
 
 fn legend(tapes: &Tapes, rows: &[Row]) -> Html {
     let epochs: BTreeSet<u64> = if tapes.epochs {
-        rows.iter()
-            .flat_map(|r| r.cells.iter())
-            .filter_map(|c| c.record.as_ref().map(|r| r.epoch))
-            .collect()
+        crate::engine::sort::set_from(
+            rows.iter()
+                .flat_map(|r| r.cells.iter())
+                .filter_map(|c| c.record.as_ref().map(|r| r.epoch)),
+        )
     } else {
         BTreeSet::new()
     };

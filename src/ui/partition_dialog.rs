@@ -35,14 +35,11 @@ fn names(nodes: &BTreeSet<NodeId>) -> String {
 #[function_component(PartitionDialog)]
 pub fn partition_dialog(props: &PartitionDialogProps) -> Html {
     let first = props.first.or(props.nodes.first().copied());
-    let group_a = use_state(|| first.into_iter().collect::<BTreeSet<NodeId>>());
+    let group_a = use_state(|| crate::engine::sort::set_from(first));
     let group_b = {
         let nodes = props.nodes.clone();
         use_state(move || {
-            nodes
-                .into_iter()
-                .filter(|&n| Some(n) != first)
-                .collect::<BTreeSet<NodeId>>()
+            crate::engine::sort::set_from(nodes.into_iter().filter(|&n| Some(n) != first))
         })
     };
     let one_way = use_state(|| false);

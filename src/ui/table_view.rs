@@ -170,7 +170,8 @@ pub fn table_view(props: &TableViewProps) -> Html {
         .table_at(chosen, at_value, service, seed);
     let before = table_at(&chosen.log, since_value, service, seed, id);
     let changes = diff(&before, &table);
-    let changed: BTreeMap<&str, &Change> = changes.iter().map(|c| (c.key.as_str(), c)).collect();
+    let changed: BTreeMap<&str, &Change> =
+        crate::engine::sort::map_from(changes.iter().map(|c| (c.key.as_str(), c)));
     let rows = cells(&table);
 
     let on_node = {

@@ -140,7 +140,7 @@ impl PrimaryBackup {
         self.epoch = self.epoch.max(ctx.persisted_epoch) + 1;
         out.push(Effect::PersistEpoch { epoch: self.epoch });
         self.role = Role::Candidate;
-        self.promises = BTreeSet::from([ctx.me]);
+        self.promises = crate::engine::sort::set_of_one(ctx.me);
         self.candidacy_tick = ctx.tick;
         let (last_epoch, log_end) = (Self::last_epoch(ctx), ctx.log.end());
         for node in Self::others(ctx) {
@@ -172,7 +172,7 @@ impl PrimaryBackup {
         out.push(Effect::Append(start.clone()));
         // A primary's state covers its whole log: it executes on top of it.
         out.push(Effect::Apply { up_to: end + 1 });
-        self.next = Self::others(ctx).map(|n| (n, end)).collect();
+        self.next = crate::engine::sort::map_from(Self::others(ctx).map(|n| (n, end)));
         let commit = if ctx.params.ack == AckMode::Async {
             // Async commits on the primary's own append, the epoch's start too.
             out.push(Effect::Commit { up_to: end + 1 });
