@@ -364,3 +364,135 @@ proptest! {
         }
     }
 }
+
+/// Scenario parsing as it was with `serde_path_to_error`: the errors must
+/// name the same field, with the same message (the position in it may
+/// differ: a bad probability or command is now reported at its string,
+/// where it was reported after the comma or bracket that followed).
+fn from_json_tracking_paths(text: &str) -> Result<Scenario, loglab::engine::ScenarioError> {
+    let invalid = |field: String, message: String| loglab::engine::ScenarioError { field, message };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        // (The old code compared the written path with "." to find the
+        // document itself, so a key named "." was no field: the path's
+        // segments tell them apart.)
+        let field = if e.path().iter().next().is_none() {
+            String::new()
+        } else {
+            e.path().to_string()
+        };
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return invalid(String::new(), format!("not valid JSON: {inner}"));
+        }
+        invalid(field, inner.to_string())
+    })?;
+    scenario.validate()?;
+    Ok(scenario)
+}
+
+/// The result with the position left out of a scenario error's message.
+fn same_but_position(
+    result: Result<Scenario, loglab::engine::ScenarioError>,
+) -> Result<Scenario, loglab::engine::ScenarioError> {
+    result.map_err(|mut e| {
+        if let Some(at) = e.message.rfind(" at line ") {
+            e.message.truncate(at);
+        }
+        e
+    })
+}
+
+/// `value` with the member at `choices` (indexes taken modulo the sizes
+/// met on the way down) replaced by `by`, or removed, or given a stray
+/// sibling key.
+fn edit(value: &mut Value, choices: &[usize], by: Value, how: usize, stray: &str) {
+    let Some((&choice, rest)) = choices.split_first() else {
+        *value = by;
+        return;
+    };
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            let key = map
+                .keys()
+                .nth(choice % map.len())
+                .cloned()
+                .expect("in range");
+            if rest.is_empty() && how % 4 == 1 {
+                map.remove(&key);
+            } else if rest.is_empty() && how % 4 == 2 {
+                map.insert(stray.to_owned(), by);
+            } else {
+                edit(map.get_mut(&key).expect("present"), rest, by, how, stray);
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            let len = items.len();
+            if rest.is_empty() && how % 4 == 1 {
+                items.remove(choice % len);
+            } else {
+                edit(&mut items[choice % len], rest, by, how, stray);
+            }
+        }
+        _ => *value = by,
+    }
+}
+
+/// Values a scenario field might wrongly hold.
+fn wrong_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        leaf(),
+        document(),
+        prop::sample::select(vec![
+            json!(300),
+            json!(-1),
+            json!(1.5),
+            json!("primary_backup"),
+            json!("explode"),
+            json!({"type": "explode"}),
+            json!({"type": "write", "command": "+1", "extra": 1}),
+            json!({"type": "crash"}),
+            json!([1, 2]),
+            json!([]),
+            json!({}),
+            json!("+x"),
+        ]),
+    ]
+}
+
+proptest! {
+    #![proptest_config(cases(2048))]
+
+    #[test]
+    fn scenario_errors_name_the_field_serde_path_to_error_named(
+        which in 0..BUNDLED.len(),
+        choices in prop::collection::vec(any::<usize>(), 0..6),
+        by in wrong_value(),
+        how in any::<usize>(),
+        stray in r#"[a-z_."\\\[\]{}:, \n\u{e9}\u{1F600}]{0,8}"#,
+        pretty in any::<bool>(),
+    ) {
+        let mut doc: Value = serde_json::from_str(BUNDLED[which].1).expect("bundled is JSON");
+        edit(&mut doc, &choices, by, how, &stray);
+        let text = if pretty {
+            serde_json::to_string_pretty(&doc).expect("serializes")
+        } else {
+            doc.to_string()
+        };
+        prop_assert_eq!(same_but_position(Scenario::from_json(&text)), same_but_position(from_json_tracking_paths(&text)), "{}", text);
+    }
+
+    #[test]
+    fn scenario_errors_name_the_same_field_in_mutated_text(
+        which in 0..BUNDLED.len(),
+        mutations in prop::collection::vec(mutation(), 1..6),
+    ) {
+        let text = mutate(BUNDLED[which].1, &mutations);
+        prop_assert_eq!(same_but_position(Scenario::from_json(&text)), same_but_position(from_json_tracking_paths(&text)));
+    }
+
+    #[test]
+    fn scenario_errors_name_the_same_field_in_noise(text in r#"[{}\[\]":,a-z_0-9 .\-]{0,300}"#) {
+        prop_assert_eq!(same_but_position(Scenario::from_json(&text)), same_but_position(from_json_tracking_paths(&text)));
+    }
+}

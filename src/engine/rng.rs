@@ -31,8 +31,8 @@ impl SimRng {
 }
 
 /// A probability as `num/den`, written "1/10" in scenario files.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
 pub struct Ratio {
     pub num: u64,
     pub den: u64,
@@ -81,6 +81,12 @@ impl TryFrom<String> for Ratio {
     type Error = String;
     fn try_from(text: String) -> Result<Self, String> {
         text.parse()
+    }
+}
+
+impl<'de> Deserialize<'de> for Ratio {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        super::text::parse_str(deserializer)
     }
 }
 

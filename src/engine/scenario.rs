@@ -14,6 +14,8 @@ use super::subscriber::SubscriberConfig;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod json_path;
+
 pub const MAX_REPLICAS: u8 = 9;
 pub const MAX_RUN_TICKS: Tick = 10_000_000;
 pub const MAX_SUBSCRIBERS: usize = 16;
@@ -144,20 +146,17 @@ fn invalid(field: impl Into<String>, message: impl Into<String>) -> ScenarioErro
 impl Scenario {
     /// Parses and validates a scenario document.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            if inner.is_syntax() || inner.is_eof() {
-                return invalid("", format!("not valid JSON: {inner}"));
-            }
-            let field = if path == "." || path == "?" {
-                String::new()
-            } else {
-                path
-            };
-            invalid(field, inner.to_string())
-        })?;
+        // From bytes, as link hashes are read: one copy of the parsing code
+        // in the browser bundle. A `&str` is valid UTF-8, so the result and
+        // the messages are those of `from_str`.
+        let mut de = serde_json::Deserializer::from_slice(text.as_bytes());
+        let scenario: Scenario =
+            Deserialize::deserialize(&mut de).map_err(|e: serde_json::Error| {
+                if e.is_syntax() || e.is_eof() {
+                    return invalid("", format!("not valid JSON: {e}"));
+                }
+                invalid(json_path::field_of(text, &e), e.to_string())
+            })?;
         scenario.validate()?;
         Ok(scenario)
     }
