@@ -4,6 +4,11 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
 
+/// SAFETY: the page runs the app single-threaded.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
+
 fn main() {
     #[cfg(target_arch = "wasm32")]
     loglab::ui::start();
