@@ -87,7 +87,10 @@ pub fn parse(format: Format, text: &str, on_invalid: OnInvalid) -> Result<Import
         if line.trim().is_empty() {
             continue;
         }
-        let parsed = serde_json::from_str::<Value>(line)
+        // From bytes, as scenarios and links are read: one copy of the JSON
+        // parser in the browser bundle (a `&str` is valid UTF-8, so the
+        // value and the messages are those of `from_str`).
+        let parsed = serde_json::from_slice::<Value>(line.as_bytes())
             .map_err(|e| format!("not JSON: {e}"))
             .and_then(|doc| match format {
                 Format::Kcat => kcat_line(&doc, &mut last_offset),

@@ -37,7 +37,8 @@ fn error(message: impl Into<String>) -> ScenarioError {
 /// Which dump format the first non-empty line looks like, if any.
 pub fn detect_dump(text: &str) -> Option<Format> {
     let line = text.lines().find(|l| !l.trim().is_empty())?;
-    let doc: Value = serde_json::from_str(line).ok()?;
+    // From bytes, like every JSON the page reads: one copy of the parser.
+    let doc: Value = serde_json::from_slice(line.as_bytes()).ok()?;
     let object = doc.as_object()?;
     if object.contains_key("topic") || object.contains_key("partition") {
         Some(Format::Kcat)
