@@ -1,7 +1,7 @@
 // Trunk post_build hook (Trunk.toml), release builds only. In the staging
 // folder it:
 // - minifies the wasm-bindgen JS glue with terser (Trunk's own JS minifier
-//   gives up on the glue's `export { … as default }`);
+//   gives up on the glue's `export { … as default }`), and static/boot.js;
 // - joins the stylesheets, in the page's order, into one file: gzip packs
 //   the one file a quarter smaller than the seven apart, and the page makes
 //   one request. The cascade is the same: sheets apply in document order.
@@ -40,6 +40,15 @@ for (const name of glue) {
   if (!page.includes(before)) throw new Error(`index.html has no integrity ${before} for ${name}`);
   page = page.replaceAll(before, sri(code));
   console.log(`shrink-dist: ${name} ${source.length} -> ${code.length} bytes`);
+}
+
+// The loader (copied as is; no integrity hash points at it).
+{
+  const file = join(staging, 'boot.js');
+  const source = readFileSync(file, 'utf8');
+  const { code } = await minify(source, { module: true, compress: true, mangle: true });
+  writeFileSync(file, code);
+  console.log(`shrink-dist: boot.js ${source.length} -> ${code.length} bytes`);
 }
 
 // The stylesheets. Trunk writes each as <link href=… integrity=… rel=stylesheet>
