@@ -89,7 +89,9 @@ pub struct Change {
 pub fn cells(state: &State) -> BTreeMap<String, i64> {
     match state {
         State::Number(n) => super::sort::map_of_one(NUMBER_KEY.to_owned(), *n),
-        State::Table(table) => super::sort::map_from(table.iter().map(|(k, v)| (k.to_string(), *v))),
+        State::Table(table) => {
+            super::sort::map_from(table.iter().map(|(k, v)| (k.to_string(), *v)))
+        }
     }
 }
 
