@@ -93,7 +93,7 @@ fn assert_subscribers(root: &Element, world: &World) {
                 let State::Table(table) = &sub.view.table else {
                     panic!("key-value scenario");
                 };
-                let keys: Vec<String> = table.keys().cloned().collect();
+                let keys: Vec<String> = table.keys().map(|k| k.to_string()).collect();
                 assert_eq!(rows, keys, "{name} cache keys");
                 let values = texts(
                     root,
@@ -114,7 +114,7 @@ fn assert_subscribers(root: &Element, world: &World) {
                 let State::Table(table) = &sub.view.table else {
                     panic!("key-value scenario");
                 };
-                let keys: Vec<String> = table.keys().cloned().collect();
+                let keys: Vec<String> = table.keys().map(|k| k.to_string()).collect();
                 assert_eq!(rows, keys, "{name} replica keys");
             }
             SubscriberKind::Warehouse => {

@@ -189,6 +189,7 @@ mod tests {
         assert!(queue.is_empty());
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     mod properties {
         use super::*;
         use proptest::prelude::*;
