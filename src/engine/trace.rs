@@ -258,13 +258,9 @@ fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
             message,
             deliver_tick,
         } => {
-            head.u64(2);
-            head.u64(id.0);
-            head.u8(from.0);
-            head.u8(to.0);
+            head.message(2, *id, *from, *to);
             head.write_to(out);
-            out.extend_from_slice(message.as_bytes());
-            out.push(0xff);
+            write_str(out, message);
             out.extend_from_slice(&deliver_tick.to_le_bytes());
         }
         TraceKind::Duplicate {
@@ -279,10 +275,7 @@ fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
             head.write_to(out);
         }
         TraceKind::Deliver { id, from, to } => {
-            head.u64(4);
-            head.u64(id.0);
-            head.u8(from.0);
-            head.u8(to.0);
+            head.message(4, *id, *from, *to);
             head.write_to(out);
         }
         TraceKind::Drop {
@@ -291,10 +284,7 @@ fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
             to,
             reason,
         } => {
-            head.u64(5);
-            head.u64(id.0);
-            head.u8(from.0);
-            head.u8(to.0);
+            head.message(5, *id, *from, *to);
             head.u64(*reason as u64);
             head.write_to(out);
         }
@@ -328,8 +318,7 @@ fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
             head.u8(node.0);
             head.u64(*offset);
             head.write_to(out);
-            out.extend_from_slice(state.as_bytes());
-            out.push(0xff);
+            write_str(out, state);
         }
         TraceKind::Reply {
             node,
@@ -370,7 +359,20 @@ impl Default for Head {
     }
 }
 
+/// A string as `Hash` writes it: its bytes, then `0xff`.
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    out.extend_from_slice(text.as_bytes());
+    out.push(0xff);
+}
+
 impl Head {
+    /// The variant index and the fields every message event starts with.
+    fn message(&mut self, variant: u64, id: MsgId, from: NodeId, to: NodeId) {
+        self.u64(variant);
+        self.u64(id.0);
+        self.u8(from.0);
+        self.u8(to.0);
+    }
     fn u64(&mut self, n: u64) {
         self.bytes[self.len..self.len + 8].copy_from_slice(&n.to_le_bytes());
         self.len += 8;
