@@ -327,11 +327,7 @@ impl State {
         match (self, write) {
             (State::Number(n), Write::Number(v)) => Some(std::mem::replace(n, *v)),
             (State::Table(table), Write::Put(key, value)) => {
-                let key = TableKey::new(key.clone());
-                match table.get_mut(&key) {
-                    Some(slot) => Some(std::mem::replace(slot, *value)),
-                    None => table.insert(key, *value),
-                }
+                table.insert(TableKey::new(key.clone()), *value)
             }
             (State::Table(table), Write::Delete(key)) => table.remove(&TableKey::new(key.clone())),
             _ => None,

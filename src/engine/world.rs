@@ -62,6 +62,9 @@ pub struct ClientAck {
     pub tick: Tick,
 }
 
+/// At most this many label buffers are kept for reuse (`World::spare_text`).
+const SPARE_TEXT_BUFFERS: usize = 64;
+
 #[derive(Clone, Debug)]
 pub struct World {
     scenario: Arc<Scenario>,
@@ -388,7 +391,11 @@ impl World {
             if let TraceKind::Send { message: text, .. } | TraceKind::Apply { state: text, .. } =
                 event.kind
             {
-                self.spare_text.push(text);
+                // A few dozen cover a usual step; a restart that replays a
+                // whole log makes thousands, which are not worth keeping.
+                if self.spare_text.len() < SPARE_TEXT_BUFFERS {
+                    self.spare_text.push(text);
+                }
             }
         }
     }
