@@ -5,13 +5,12 @@
 
 use super::check::Violation;
 use super::consumer_group::{Change, ConsumerGroup};
-use super::ids::Offset;
 use super::log::Record;
 use super::network::InFlight;
 use super::protocol::Message;
 use super::queue::{Event, QueueKey};
 use super::service::{State, TableKey, Write};
-use super::subscriber::{Row, Subscriber, View};
+use super::subscriber::{Folded, Row, Subscriber, View};
 use super::world::{Node, World};
 use std::collections::{BTreeMap, BTreeSet};
 use std::mem::{size_of, size_of_val};
@@ -77,11 +76,12 @@ fn node_bytes(node: &Node) -> usize {
 }
 
 fn subscriber_bytes(subscriber: &Subscriber) -> usize {
-    // Its view, the checkpoint (a view too, private, assumed alike), the
-    // writes since its last commit and the rows it loaded.
+    // Its view, the writes since its last commit (a restart takes them back
+    // out), the staged rows it would restore and the rows it loaded.
     size_of::<Subscriber>()
-        + 2 * view_bytes(&subscriber.view)
-        + subscriber.uncommitted_writes() * size_of::<(Offset, Write)>()
+        + view_bytes(&subscriber.view)
+        + rows_bytes(subscriber.committed_staged())
+        + subscriber.uncommitted_writes() * size_of::<(Write, Folded)>()
         + rows_bytes(&subscriber.loaded)
         + btree_bytes(subscriber.loaded.len(), size_of::<u64>())
 }

@@ -112,18 +112,24 @@ impl View {
         self.table.get(key)
     }
 
-    /// Folds one write into the table and into `kind`'s part. The
-    /// arithmetic service's number is the key `value`. Allocates only for a
-    /// key (or value) it has not seen and for a warehouse's staged row.
-    pub fn fold(&mut self, kind: SubscriberKind, offset: Offset, write: &Write) {
+    /// Folds one write into the table and into `kind`'s part, and returns
+    /// what it replaced, which `unfold` takes to take the write back out.
+    /// The arithmetic service's number is the key `value`. Allocates only
+    /// for a key (or value) it has not seen and for a warehouse's staged row.
+    pub fn fold(&mut self, kind: SubscriberKind, offset: Offset, write: &Write) -> Folded {
         let (key, value) = (write.key(), write.value());
         let old = self.table.install(write);
+        let mut folded = Folded {
+            old,
+            unindexed: false,
+            indexed: false,
+        };
         match kind {
             SubscriberKind::Cache | SubscriberKind::Replica => {}
             SubscriberKind::SearchIndex => {
                 if let Some(old) = old {
                     if let Some(keys) = self.index.get_mut(&old) {
-                        keys.remove(key);
+                        folded.unindexed = keys.remove(key);
                         if keys.is_empty() {
                             self.index.remove(&old);
                         }
@@ -133,6 +139,7 @@ impl View {
                     let keys = self.index.entry(v).or_default();
                     if !keys.contains(key) {
                         keys.insert(key.to_owned());
+                        folded.indexed = true;
                     }
                 }
             }
@@ -150,6 +157,48 @@ impl View {
                 key: key.to_owned(),
                 value,
             }),
+        }
+        folded
+    }
+
+    /// Takes back the last write folded (`write`, which `fold` said
+    /// `folded` about), except a warehouse's staged row, which the caller
+    /// restores whole. Taking writes back newest first returns the view to
+    /// what it was before them.
+    fn unfold(&mut self, kind: SubscriberKind, write: &Write, folded: &Folded) {
+        let key = write.key();
+        let restore = match (write, folded.old) {
+            (Write::Number(_), old) => Write::Number(old.unwrap_or(0)),
+            (Write::Put(key, _) | Write::Delete(key), Some(old)) => Write::Put(key.clone(), old),
+            (Write::Put(key, _) | Write::Delete(key), None) => Write::Delete(key.clone()),
+        };
+        self.table.install(&restore);
+        match kind {
+            SubscriberKind::Cache | SubscriberKind::Replica | SubscriberKind::Warehouse => {}
+            SubscriberKind::SearchIndex => {
+                if let (true, Some(v)) = (folded.indexed, write.value()) {
+                    if let Some(keys) = self.index.get_mut(&v) {
+                        keys.remove(key);
+                        if keys.is_empty() {
+                            self.index.remove(&v);
+                        }
+                    }
+                }
+                if let (true, Some(old)) = (folded.unindexed, folded.old) {
+                    self.index.entry(old).or_default().insert(key.to_owned());
+                }
+            }
+            SubscriberKind::CountPerKey => {
+                if let Some(count) = self.counts.get_mut(key) {
+                    *count -= 1;
+                    if *count == 0 {
+                        self.counts.remove(key);
+                    }
+                }
+            }
+            SubscriberKind::RunningSum => {
+                self.sum = self.sum.wrapping_sub(write.value().unwrap_or(0));
+            }
         }
     }
 
@@ -172,6 +221,16 @@ impl View {
     }
 }
 
+/// What folding one write replaced in a view: the value its key held, and
+/// whether the search index moved the key out of that value's keys and
+/// into the new value's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Folded {
+    old: Option<i64>,
+    unindexed: bool,
+    indexed: bool,
+}
+
 /// A subscriber's whole state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Subscriber {
@@ -182,12 +241,14 @@ pub struct Subscriber {
     /// Where a restart resumes (durable).
     pub committed_offset: Offset,
     pub view: View,
-    /// The view as of `committed_offset` (durable).
-    checkpoint: View,
-    /// The writes folded into `view` since the last commit, in order: a
-    /// commit folds them into `checkpoint` too, which costs as much as
-    /// reading them did, where copying the view would cost its whole size.
-    uncommitted: Vec<(Offset, Write)>,
+    /// The writes folded into `view` since the last commit, in order, with
+    /// what each replaced: the view as of `committed_offset` (its durable
+    /// checkpoint) is `view` with them taken back out, newest first. A
+    /// commit just forgets them; a copy of the view would cost its whole
+    /// size, and folding them into a second view as much as reading them.
+    uncommitted: Vec<(Write, Folded)>,
+    /// A warehouse's staged rows at the last commit (durable).
+    committed_staged: Vec<Row>,
     /// Rows loaded into the warehouse: they have left the subscriber, so a
     /// crash does not take them back.
     pub loaded: Vec<Row>,
@@ -225,8 +286,8 @@ impl Subscriber {
             position: 0,
             committed_offset: 0,
             view: View::new(service),
-            checkpoint: View::new(service),
             uncommitted: Vec::new(),
+            committed_staged: Vec::new(),
             loaded: Vec::new(),
             loaded_offsets: BTreeSet::new(),
             duplicate_loads: 0,
@@ -266,8 +327,8 @@ impl Subscriber {
         for record in records.into_iter().take(config.batch_records as usize) {
             let around = Surroundings::of(seed, me, tick, record.offset);
             if let Some(write) = record.change(&self.view.table, around) {
-                self.view.fold(config.kind, record.offset, &write);
-                self.uncommitted.push((record.offset, write));
+                let folded = self.view.fold(config.kind, record.offset, &write);
+                self.uncommitted.push((write, folded));
             }
             self.position = record.offset + 1;
             self.processed += 1;
@@ -277,7 +338,7 @@ impl Subscriber {
                 outcome.loaded_rows += self.load(config.idempotent_load);
             }
             if self.position - self.committed_offset >= config.commit_every_records {
-                self.commit(config.kind);
+                self.commit();
                 outcome.committed = Some(self.position);
             }
         }
@@ -303,17 +364,10 @@ impl Subscriber {
     }
 
     /// Makes the checkpoint what the view is now.
-    fn commit(&mut self, kind: SubscriberKind) {
+    fn commit(&mut self) {
         self.committed_offset = self.position;
-        for (offset, write) in self.uncommitted.drain(..) {
-            // Staged rows are copied below, as they are after any loads.
-            self.checkpoint.fold(kind, offset, &write);
-        }
-        self.checkpoint.staged.clone_from(&self.view.staged);
-        debug_assert_eq!(
-            self.checkpoint, self.view,
-            "a checkpoint is the view it commits"
-        );
+        self.uncommitted.clear();
+        self.committed_staged.clone_from(&self.view.staged);
     }
 
     /// Starts over from a compacted log that ends at `position`: the table
@@ -335,14 +389,20 @@ impl Subscriber {
         self.position = position;
         self.source_rewound = None;
         self.committed_offset = position;
-        self.checkpoint = self.view.clone();
         self.uncommitted.clear();
+        self.committed_staged.clone_from(&self.view.staged);
     }
 
-    /// How many writes it folded since its last commit (which a commit
-    /// folds into the checkpoint).
+    /// How many writes it folded since its last commit (which a restart
+    /// takes back out).
     pub fn uncommitted_writes(&self) -> usize {
         self.uncommitted.len()
+    }
+
+    /// A warehouse's staged rows as of its last commit, which a restart
+    /// brings back.
+    pub fn committed_staged(&self) -> &[Row] {
+        &self.committed_staged
     }
 
     /// Loses everything after the last commit.
@@ -352,11 +412,13 @@ impl Subscriber {
     }
 
     /// Resumes from the committed offset and checkpoint.
-    pub fn restart(&mut self) {
+    pub fn restart(&mut self, kind: SubscriberKind) {
         self.up = true;
         self.position = self.committed_offset;
-        self.view = self.checkpoint.clone();
-        self.uncommitted.clear();
+        for (write, folded) in self.uncommitted.drain(..).rev() {
+            self.view.unfold(kind, &write, &folded);
+        }
+        self.view.staged.clone_from(&self.committed_staged);
     }
 }
 
@@ -450,7 +512,7 @@ mod tests {
                 (3, 2, 3)
             );
             sub.crash();
-            sub.restart();
+            sub.restart(cfg.kind);
             assert_eq!(sub.position, 2);
             drain(&mut sub, &cfg, &records);
             let rows = if idempotent { 3 } else { 4 };
@@ -484,7 +546,69 @@ mod properties {
             .collect()
     }
 
+    fn any_kind() -> impl Strategy<Value = SubscriberKind> {
+        prop::sample::select(vec![
+            SubscriberKind::Cache,
+            SubscriberKind::SearchIndex,
+            SubscriberKind::Warehouse,
+            SubscriberKind::CountPerKey,
+            SubscriberKind::RunningSum,
+            SubscriberKind::Replica,
+        ])
+    }
+
+    /// Commands of either service (the arithmetic one's number is one key).
+    fn any_commands() -> impl Strategy<Value = (ServiceKind, Vec<Command>)> {
+        let arithmetic = prop_oneof![
+            (-9i64..9).prop_map(Command::Add),
+            (-9i64..9).prop_map(Command::Mul),
+            (-9i64..9).prop_map(Command::Set),
+        ];
+        prop_oneof![
+            prop::collection::vec(kv_command(&["a", "b", "c"]), 1..40)
+                .prop_map(|c| (ServiceKind::KeyValue, c)),
+            prop::collection::vec(arithmetic, 1..40).prop_map(|c| (ServiceKind::Arithmetic, c)),
+        ]
+    }
+
     proptest! {
+        /// A restart takes every write since the last commit back out: the
+        /// view is exactly that of a subscriber that read up to the commit
+        /// and stopped, staged warehouse rows included.
+        #[test]
+        fn a_restart_returns_the_view_as_of_the_last_commit(
+            (service, commands) in any_commands(),
+            kind in any_kind(),
+            batch in 1u64..6,
+            commit_every in 1u64..8,
+            polls in 1usize..20,
+        ) {
+            let log = records(&commands);
+            let config = SubscriberConfig {
+                name: "s".into(), kind, source: NodeId(0), every_ticks: 1,
+                batch_records: batch, commit_every_records: commit_every,
+                load_every_records: 3, idempotent_load: false,
+            };
+            let mut sub = Subscriber::new(service);
+            for _ in 0..polls {
+                let from = (sub.position as usize).min(log.len());
+                sub.poll(&config, &log[from..], 0, NodeId(9), 0);
+            }
+            let committed = sub.committed_offset as usize;
+            sub.crash();
+            sub.restart(kind);
+            prop_assert_eq!(sub.position as usize, committed);
+            // The same reads, stopped at the commit (a poll never reads
+            // past it, since the log handed over ends there).
+            let mut reference = Subscriber::new(service);
+            for _ in 0..polls {
+                let from = (reference.position as usize).min(committed);
+                reference.poll(&config, &log[from..committed], 0, NodeId(9), 0);
+            }
+            prop_assert_eq!(&sub.view, &reference.view);
+            prop_assert_eq!(sub.uncommitted_writes(), 0);
+        }
+
         #[test]
         fn crashes_and_batching_never_change_the_folded_view(
             commands in prop::collection::vec(kv_command(&["a", "b", "c"]), 1..40),
@@ -512,7 +636,7 @@ mod properties {
                 sub.poll(&config, &log[sub.position as usize..], 0, NodeId(9), 0);
                 if crash.next().unwrap_or(false) {
                     sub.crash();
-                    sub.restart();
+                    sub.restart(kind);
                 }
             }
             let done = |s: &Subscriber| (s.view.table.clone(), s.view.index.clone(), s.view.counts.clone(), s.view.sum);

@@ -532,23 +532,23 @@ impl World {
                     self.answer(read, false);
                 }
             }
-            Input::CrashSubscriber { name } => self.subscriber_input(name, "crashes", |s| {
+            Input::CrashSubscriber { name } => self.subscriber_input(name, "crashes", |_, s| {
                 s.crash();
                 true
             }),
-            Input::RestartSubscriber { name } => self.subscriber_input(name, "restarts", |s| {
+            Input::RestartSubscriber { name } => self.subscriber_input(name, "restarts", |config, s| {
                 let was_down = !s.up;
                 if was_down {
-                    s.restart();
+                    s.restart(config.kind);
                 }
                 was_down
             }),
-            Input::PauseSubscriber { name } => self.subscriber_input(name, "pauses", |s| {
+            Input::PauseSubscriber { name } => self.subscriber_input(name, "pauses", |_, s| {
                 let was_running = !s.paused;
                 s.paused = true;
                 was_running
             }),
-            Input::ResumeSubscriber { name } => self.subscriber_input(name, "resumes", |s| {
+            Input::ResumeSubscriber { name } => self.subscriber_input(name, "resumes", |_, s| {
                 let was_paused = s.paused;
                 s.paused = false;
                 was_paused
@@ -681,17 +681,13 @@ impl World {
         &mut self,
         name: &str,
         what: &str,
-        change: impl FnOnce(&mut Subscriber) -> bool,
+        change: impl FnOnce(&SubscriberConfig, &mut Subscriber) -> bool,
     ) {
-        let Some(index) = self
-            .scenario
-            .subscribers
-            .iter()
-            .position(|s| s.name == name)
-        else {
+        let scenario = Arc::clone(&self.scenario);
+        let Some(index) = scenario.subscribers.iter().position(|s| s.name == name) else {
             return;
         };
-        if change(&mut self.subscribers[index]) {
+        if change(&scenario.subscribers[index], &mut self.subscribers[index]) {
             let subscriber = name.to_owned();
             self.record(TraceKind::SubscriberState {
                 subscriber,
