@@ -188,17 +188,35 @@ impl From<&str> for TableKey {
     }
 }
 
-impl PartialEq for TableKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.prefix == other.prefix && self.text == other.text
+impl TableKey {
+    /// The text past its first eight bytes, which `prefix` does not hold.
+    fn rest(&self) -> &[u8] {
+        self.text.as_bytes().get(8..).unwrap_or_default()
     }
 }
 
+/// Equal prefixes and lengths mean equal first eight bytes, so only the
+/// rest of a longer key is left to compare.
+impl PartialEq for TableKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.prefix == other.prefix
+            && self.text.len() == other.text.len()
+            && (self.text.len() <= 8 || self.rest() == other.rest())
+    }
+}
+
+/// On equal prefixes the first eight bytes are equal, so a key of at most
+/// eight bytes is the start of the other: the shorter comes first.
 impl Ord for TableKey {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.prefix
-            .cmp(&other.prefix)
-            .then_with(|| self.text.cmp(&other.text))
+        self.prefix.cmp(&other.prefix).then_with(|| {
+            let (mine, theirs) = (self.text.len(), other.text.len());
+            if mine <= 8 || theirs <= 8 {
+                mine.cmp(&theirs)
+            } else {
+                self.rest().cmp(other.rest())
+            }
+        })
     }
 }
 
