@@ -138,6 +138,7 @@ pub fn world_bytes(world: &World) -> usize {
             .map(|(_, s)| subscriber_bytes(s))
             .sum::<usize>()
         + size_of_val(world.last_events())
+        + world.trace_hash_heap_bytes()
         + world
             .violations()
             .iter()

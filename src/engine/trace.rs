@@ -1,8 +1,8 @@
 //! The trace: what happened, step by step, and its hash.
 //!
-//! The hash chains a canonical encoding (serde JSON of each event, whose
-//! field order is fixed by the types) so two runs have the same hash exactly
-//! when they did the same things in the same order.
+//! The hash is xxh3 of a canonical byte encoding of every event in order
+//! (`TraceHasher`), so two runs have the same hash exactly when they did the
+//! same things in the same order.
 
 use super::ids::{ClientId, MsgId, NodeId, Offset, Tick};
 use super::log::Payload;
@@ -11,7 +11,7 @@ use super::service::Command;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+use xxhash_rust::xxh3::Xxh3Default;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -219,28 +219,76 @@ pub struct TraceEvent {
     pub kind: TraceKind,
 }
 
-/// Seed of the hash chain of an empty trace.
-pub const EMPTY_TRACE_HASH: u64 = 0x4c6f_676c_6162_0001;
-
-/// Extends a trace hash by one event.
-pub fn chain_hash(previous: u64, event: &TraceEvent) -> u64 {
-    chain_hash_with(previous, event, &mut Vec::new())
-}
-
-/// `chain_hash` writing the event's bytes into `scratch` (reused between
-/// calls so hashing allocates nothing).
+/// The hash of a whole trace, one event at a time: xxh3 (64 bits, seed 0)
+/// of the events' encodings one after another. Streaming the bytes in
+/// blocks costs a fraction of hashing each event on its own, and the hash
+/// does not depend on how the trace was cut into steps or blocks.
 ///
-/// The bytes are the event's derived `Hash` walk with every integer in
+/// Each encoding is the event's derived `Hash` walk with every integer in
 /// little-endian and `usize`/`isize` (lengths, enum discriminants) widened
 /// to 64 bits: the same on every platform, wasm32 included, and far
-/// cheaper than a text encoding.
-pub fn chain_hash_with(previous: u64, event: &TraceEvent, scratch: &mut Vec<u8>) -> u64 {
-    scratch.clear();
-    encode(event, scratch);
-    xxh3_64_with_seed(scratch, previous)
+/// cheaper than a text encoding. Strings end in `0xff`, which no UTF-8
+/// text holds, so one event's bytes never run into the next one's.
+#[derive(Clone)]
+pub struct TraceHasher {
+    hashed: Xxh3Default,
+    /// Encoded events not yet fed to `hashed`, at most about a block.
+    pending: Vec<u8>,
 }
 
-/// Writes the bytes of `event`'s `Hash` walk (see `chain_hash_with`). The
+/// Encoded bytes gathered before they are hashed.
+const HASH_BLOCK: usize = 1024;
+
+impl Default for TraceHasher {
+    fn default() -> Self {
+        TraceHasher {
+            hashed: Xxh3Default::new(),
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Debug for TraceHasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TraceHasher({:016x})", self.hash())
+    }
+}
+
+impl TraceHasher {
+    pub fn add(&mut self, event: &TraceEvent) {
+        encode(event, &mut self.pending);
+        if self.pending.len() >= HASH_BLOCK {
+            self.hashed.update(&self.pending);
+            self.pending.clear();
+        }
+    }
+
+    /// The hash of the events added so far.
+    pub fn hash(&self) -> u64 {
+        if self.pending.is_empty() {
+            return self.hashed.digest();
+        }
+        let mut all = self.hashed.clone();
+        all.update(&self.pending);
+        all.digest()
+    }
+
+    /// Bytes a clone of it allocates beside itself.
+    pub fn heap_bytes(&self) -> usize {
+        self.pending.len()
+    }
+}
+
+/// The trace hash of `events`, all at once.
+pub fn trace_hash<'e>(events: impl IntoIterator<Item = &'e TraceEvent>) -> u64 {
+    let mut hasher = TraceHasher::default();
+    for event in events {
+        hasher.add(event);
+    }
+    hasher.hash()
+}
+
+/// Writes the bytes of `event`'s `Hash` walk (see `TraceHasher`). The
 /// kinds nearly every step has are written directly, field by field as the
 /// derived walk writes them (variant index as 64 bits, then the fields;
 /// a string is its bytes and `0xff`); the test
@@ -607,6 +655,27 @@ mod tests {
     use crate::engine::world::World;
     use std::collections::BTreeSet;
     use std::sync::Arc;
+
+    /// The trace hash is xxh3 of every event's encoding, in order, however
+    /// the events fall into steps and blocks; any change of order changes it.
+    #[test]
+    fn the_trace_hash_is_xxh3_of_the_encoded_events_in_order() {
+        let scenario = crate::engine::bench::bench_scenario(300);
+        let mut world = World::new(Arc::new(scenario));
+        let (mut events, mut bytes) = (Vec::new(), Vec::new());
+        assert_eq!(world.trace_hash(), xxhash_rust::xxh3::xxh3_64(&[]));
+        while events.len() < 5_000 && world.step() {
+            for event in world.last_events() {
+                encode(event, &mut bytes);
+                events.push(event.clone());
+            }
+            assert_eq!(world.trace_hash(), trace_hash(&events));
+        }
+        assert!(bytes.len() > 20 * HASH_BLOCK, "the test crosses many blocks");
+        assert_eq!(world.trace_hash(), xxhash_rust::xxh3::xxh3_64(&bytes));
+        events.swap(100, 101);
+        assert_ne!(trace_hash(&events), world.trace_hash());
+    }
 
     /// The direct encoding of the frequent kinds writes exactly the bytes of
     /// the derived `Hash` walk, on every event of every bundled scenario

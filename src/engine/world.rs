@@ -18,7 +18,7 @@ use super::scenario::Scenario;
 use super::service::{Machine, Surroundings};
 use super::subscriber::{Subscriber, SubscriberConfig, SUBSCRIBER_NODE};
 use super::table::compact;
-use super::trace::{chain_hash_with, DropReason, TraceEvent, TraceKind, EMPTY_TRACE_HASH};
+use super::trace::{DropReason, TraceEvent, TraceHasher, TraceKind};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -82,7 +82,7 @@ pub struct World {
     next_load: u64,
     rng: SimRng,
     client_acks: Chunked<ClientAck>,
-    trace_hash: u64,
+    trace_hash: TraceHasher,
     trace_len: u64,
     /// The trace events of the most recent step only; callers that want the
     /// whole trace collect these after each step.
@@ -96,8 +96,6 @@ pub struct World {
     waiting_reads: Vec<WaitingRead>,
     /// One per `scenario.consumer_groups`, same order.
     groups: Vec<ConsumerGroup>,
-    /// Reused by the trace hash so recording an event allocates nothing.
-    hash_scratch: Vec<u8>,
     /// Per subscriber, (step, lag) each time its lag changed: the lag
     /// curve over the whole run, at O(1) per change and shared by clones.
     lag_samples: Vec<Chunked<(u64, Offset)>>,
@@ -148,14 +146,13 @@ impl World {
             next_input: 0,
             next_load: 0,
             client_acks: Chunked::default(),
-            trace_hash: EMPTY_TRACE_HASH,
+            trace_hash: TraceHasher::default(),
             trace_len: 0,
             last_events: Vec::new(),
             checkers: Some(Box::default()),
             subscribers: Vec::new(),
             waiting_reads: Vec::new(),
             groups: Vec::new(),
-            hash_scratch: Vec::new(),
             lag_samples: Vec::new(),
             lags: Vec::new(),
             effects_scratch: Vec::new(),
@@ -230,14 +227,13 @@ impl World {
             next_load: self.next_load,
             rng: self.rng.clone(),
             client_acks: self.client_acks.clone(),
-            trace_hash: self.trace_hash,
+            trace_hash: self.trace_hash.clone(),
             trace_len: self.trace_len,
             last_events: Vec::new(),
             checkers: self.checkers.clone(),
             subscribers: self.subscribers.clone(),
             waiting_reads: self.waiting_reads.clone(),
             groups: self.groups.clone(),
-            hash_scratch: Vec::new(),
             lag_samples: self.lag_samples.clone(),
             lags: self.lags.clone(),
             effects_scratch: Vec::new(),
@@ -267,8 +263,13 @@ impl World {
     pub fn client_acks(&self) -> &Chunked<ClientAck> {
         &self.client_acks
     }
+    /// The hash of everything traced so far (see `TraceHasher`).
     pub fn trace_hash(&self) -> u64 {
-        self.trace_hash
+        self.trace_hash.hash()
+    }
+    /// Bytes a clone of its trace hasher allocates (see `memory`).
+    pub(crate) fn trace_hash_heap_bytes(&self) -> usize {
+        self.trace_hash.heap_bytes()
     }
     pub fn trace_len(&self) -> u64 {
         self.trace_len
@@ -448,7 +449,7 @@ impl World {
             tick: self.tick,
             kind,
         };
-        self.trace_hash = chain_hash_with(self.trace_hash, &event, &mut self.hash_scratch);
+        self.trace_hash.add(&event);
         self.trace_len += 1;
         self.last_events.push(event);
     }
