@@ -388,17 +388,18 @@ impl World {
 
     fn begin_step(&mut self) {
         self.step += 1;
-        for event in self.last_events.drain(..) {
+        for event in &mut self.last_events {
             if let TraceKind::Send { message: text, .. } | TraceKind::Apply { state: text, .. } =
-                event.kind
+                &mut event.kind
             {
                 // A few dozen cover a usual step; a restart that replays a
                 // whole log makes thousands, which are not worth keeping.
                 if self.spare_text.len() < SPARE_TEXT_BUFFERS {
-                    self.spare_text.push(text);
+                    self.spare_text.push(std::mem::take(text));
                 }
             }
         }
+        self.last_events.clear();
     }
 
     /// An empty buffer for a label, reused from an earlier step if one is
