@@ -671,7 +671,10 @@ mod tests {
             }
             assert_eq!(world.trace_hash(), trace_hash(&events));
         }
-        assert!(bytes.len() > 20 * HASH_BLOCK, "the test crosses many blocks");
+        assert!(
+            bytes.len() > 20 * HASH_BLOCK,
+            "the test crosses many blocks"
+        );
         assert_eq!(world.trace_hash(), xxhash_rust::xxh3::xxh3_64(&bytes));
         events.swap(100, 101);
         assert_ne!(trace_hash(&events), world.trace_hash());

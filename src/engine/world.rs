@@ -538,13 +538,15 @@ impl World {
                 s.crash();
                 true
             }),
-            Input::RestartSubscriber { name } => self.subscriber_input(name, "restarts", |config, s| {
-                let was_down = !s.up;
-                if was_down {
-                    s.restart(config.kind);
-                }
-                was_down
-            }),
+            Input::RestartSubscriber { name } => {
+                self.subscriber_input(name, "restarts", |config, s| {
+                    let was_down = !s.up;
+                    if was_down {
+                        s.restart(config.kind);
+                    }
+                    was_down
+                })
+            }
             Input::PauseSubscriber { name } => self.subscriber_input(name, "pauses", |_, s| {
                 let was_running = !s.paused;
                 s.paused = true;
