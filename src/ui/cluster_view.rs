@@ -73,8 +73,28 @@ const BIG: Frame = Frame {
     clear_links_up_to: 760.0,
 };
 
-/// Nodes from which a wide screen draws the `BIG` frame.
+/// Nodes from which a wide screen draws the `BIG` frame (and a medium
+/// one the `MEDIUM` frame).
 const BIG_FROM: usize = 6;
+
+/// A window of 700 to 1000 px and six nodes or more: the drawing takes the
+/// whole width there, under 1000 px, where the `BIG` frame's 1540 units
+/// would shrink card text below 9 px. Narrower cards (room for a
+/// twelve-character value) let a ring of ten fit about 1000 units (18-unit
+/// text: 11 px at 800 px, where `BIG` gave 9), with links passing under
+/// cards past eight nodes as in `BIG`.
+const MEDIUM: Frame = Frame {
+    width: 940.0,
+    card_w: 216.0,
+    card_h: 94.0,
+    lines: [27.0, 47.0, 68.0, 87.0],
+    clear_links_up_to: 760.0,
+};
+
+/// From this window width (CSS px) on, the side column may stand beside
+/// the drawing and six nodes or more get the `BIG` frame (the `min-width:
+/// 1000px` rules of cluster_view.css).
+const WIDE_FROM: f64 = 1000.0;
 
 /// A phone held upright: a narrow ring, so the text stays large.
 const NARROW: Frame = Frame {
@@ -375,11 +395,26 @@ fn focus(element: &Element) {
     }
 }
 
-fn window_is_narrow() -> bool {
-    web_sys::window()
+/// How wide the window is, as far as the drawing is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WindowWidth {
+    /// Below `NARROW_BELOW`: a phone held upright.
+    Narrow,
+    /// Up to `WIDE_FROM`: the drawing takes the whole width.
+    Medium,
+    /// A laptop or projector: the side column may stand beside it.
+    Wide,
+}
+
+fn window_width() -> WindowWidth {
+    let width = web_sys::window()
         .and_then(|w| w.inner_width().ok())
-        .and_then(|w| w.as_f64())
-        .is_some_and(|w| w < NARROW_BELOW)
+        .and_then(|w| w.as_f64());
+    match width {
+        Some(w) if w < NARROW_BELOW => WindowWidth::Narrow,
+        Some(w) if w < WIDE_FROM => WindowWidth::Medium,
+        _ => WindowWidth::Wide,
+    }
 }
 
 /// Who does what, in one line.
@@ -769,17 +804,17 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let partitioning = use_state(|| false);
     let target = use_state(|| None::<NodeId>);
     let write_focus = use_state(|| 0u32);
-    let narrow = use_state(window_is_narrow);
+    let window = use_state(window_width);
     let svg = use_node_ref();
     let partition_button = use_node_ref();
     {
-        let narrow = narrow.clone();
+        let window = window.clone();
         use_effect_with((), move |_| {
-            let listener = web_sys::window().map(|window| {
-                EventListener::new(&window, "resize", move |_| {
-                    let now = window_is_narrow();
-                    if now != *narrow {
-                        narrow.set(now);
+            let listener = web_sys::window().map(|target| {
+                EventListener::new(&target, "resize", move |_| {
+                    let now = window_width();
+                    if now != *window {
+                        window.set(now);
                     }
                 })
             });
@@ -787,12 +822,16 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         });
     }
     // The ring search tries many shapes: once per size, not every redraw.
-    let big = !*narrow && model.nodes.len() >= BIG_FROM;
-    let layout = use_memo((*narrow, model.nodes.len()), |&(narrow, count)| {
-        let frame = match (narrow, count >= BIG_FROM) {
-            (true, _) => NARROW,
-            (false, true) => BIG,
-            (false, false) => WIDE,
+    let narrow = *window == WindowWidth::Narrow;
+    // Six nodes or more: the lower cards of `BIG` and `MEDIUM` (their
+    // smaller type, and on a wide window the whole width).
+    let big = !narrow && model.nodes.len() >= BIG_FROM;
+    let layout = use_memo((*window, model.nodes.len()), |&(window, count)| {
+        let frame = match window {
+            WindowWidth::Narrow => NARROW,
+            WindowWidth::Wide if count >= BIG_FROM => BIG,
+            WindowWidth::Medium if count >= BIG_FROM => MEDIUM,
+            _ => WIDE,
         };
         Layout::new(frame, count)
     });
@@ -889,7 +928,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let actions = (*open).and_then(|id| {
         let index = model.nodes.iter().position(|n| n.id == id)?;
         let node = model.nodes[index].clone();
-        let style = if *narrow {
+        let style = if narrow {
             String::new()
         } else {
             popover_style(layout, centers[index])
@@ -904,7 +943,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
         };
         Some(html! {
             <NodeActions {node} style={style}
-                class={classes!(if *narrow { "inline" } else { "popover" })}
+                class={classes!(if narrow { "inline" } else { "popover" })}
                 on_input={props.on_input.clone()} {on_send_write}
                 on_close={on_escape.clone()} />
         })
@@ -941,7 +980,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     html! {
         // Five nodes or more make a tall ring: on a short screen the side
         // column gives up its cast line (see cluster_view.css).
-        <div class={classes!("cluster", if *narrow { "narrow" } else { "wide" },
+        <div class={classes!("cluster", if narrow { "narrow" } else { "wide" },
                 (model.nodes.len() >= 5).then_some("crowded"), big.then_some("big"))}>
             <h2 id="cluster-title" class="visually-hidden">{"Cluster"}</h2>
             <div class="cluster-figure">
