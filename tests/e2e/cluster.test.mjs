@@ -328,6 +328,33 @@ test('On a projector the toolbar, the cluster and every tape fit one screen, in 
   }
 });
 
+test('Between phone and projector a ring of ten keeps its cards readable and its text inside them', async () => {
+  // 700 to 1000 px: the drawing takes the whole width (cluster_view.rs,
+  // MEDIUM). The 1540-unit drawing of a wide screen set card text at 9 px
+  // and less here.
+  const report = [];
+  for (const width of [720, 800, 990]) {
+    const ui = await open({ width, height: 900 }, '#scenario=scale');
+    for (let i = 0; i < 3; i++) await ui.button('Step').click();
+    const fit = await projectorFit(ui.page);
+    const overflow = await ui.page.evaluate(() => [...document.querySelectorAll(
+      '[data-testid=cluster-svg] [data-testid^=node-]')].flatMap((node) => {
+      const card = node.querySelector('rect.card').getBoundingClientRect();
+      return [...node.querySelectorAll('text')]
+        .filter((t) => t.getBoundingClientRect().right > card.right + 0.5)
+        .map((t) => `${node.dataset.testid}: ${t.textContent.trim()}`);
+    }));
+    assert.equal(fit.nodes, 10, `${width} px: ten nodes drawn`);
+    assert.ok(fit.clusterText.px >= 9.5,
+      `${width} px: card text is at least 9.5 px (${JSON.stringify(fit.clusterText)})`);
+    assert.deepEqual(overflow, [], `${width} px: every card's text stays inside the card`);
+    report.push(`${width} px: smallest cluster text ${fit.clusterText.px} px`);
+    await ui.page.screenshot({ path: path.join(ARTIFACTS, `cluster-scale-${width}.png`) });
+    await close(ui);
+  }
+  console.log(report.join('\n'));
+});
+
 for (const scenario of ['arithmetic', 'failover-quorum']) {
   test(`On a phone nothing scrolls sideways and the controls stay usable (${scenario})`, async () => {
     const ui = await open(PHONE, `#scenario=${scenario}`);
