@@ -7,7 +7,7 @@ use super::event_list::EventList;
 use super::in_flight_list::InFlightList;
 use super::kept_panel::KeptPanel;
 use super::location;
-use super::on_screen::{OnScreen, Report};
+use super::on_screen::{self, OnScreen, Report};
 use super::open_file::{self, FileText, OpenFile, Said};
 use super::recent::Recent;
 use super::scenario_picker::{Choice, ScenarioPicker};
@@ -64,7 +64,8 @@ const FRAME_BUDGET_MS: f64 = 12.0;
 /// The panels the page may leave as they were while a run plays and they
 /// are off screen, each with the elements that show it (`on_screen`). The
 /// toolbar is always redrawn, and so are the cluster and the log tapes,
-/// the view a run is watched in, but on the side panels' turn (`Turn`).
+/// the view a run is watched in, while in sight (`STAGE_PANELS`) but on
+/// the side panels' turn (`Turn`).
 const KEPT_PANELS: [(&str, &str); 6] = [
     ("space-time", "[data-testid=space-time]"),
     ("checkers", "[data-testid=checkers]"),
@@ -72,6 +73,16 @@ const KEPT_PANELS: [(&str, &str); 6] = [
     ("subscribers", "[data-testid=subscribers]"),
     ("subscribers", "[data-testid=groups]"),
     ("table-view", "[data-testid=table-view]"),
+];
+
+/// The stage's panels and their elements. While a run plays, one scrolled
+/// out of sight (under the sticky toolbar, or below the window) is kept as
+/// it was, like a side panel off screen, until a redraw finds it in sight:
+/// with the tapes in view the cluster drawing above them is hidden under
+/// the toolbar, yet laying it out and patching it cost a third of a redraw.
+const STAGE_PANELS: [(&str, &str); 2] = [
+    ("cluster", "[data-testid=cluster]"),
+    ("tapes", "[data-testid=tapes]"),
 ];
 
 /// Which panels a redraw brings up to date while a run plays.
@@ -209,6 +220,8 @@ pub struct App {
     /// frame rebuilds, lays out and paints both, and each still changes as
     /// often as a whole page would.
     turn: Turn,
+    /// The stage's panels out of sight at the last redraw while playing.
+    out_of_sight: Vec<&'static str>,
     shortcuts_open: bool,
     /// The link last copied, and how many times Copy link was pressed.
     share: Option<(AttrValue, u32)>,
@@ -750,6 +763,7 @@ impl Component for App {
             draw_ms: 0.0,
             first_frame: false,
             turn: Turn::All,
+            out_of_sight: Vec::new(),
             shortcuts_open: false,
             share: None,
             copies: 0,
@@ -953,6 +967,13 @@ impl Component for App {
                     (true, Turn::Stage) => Turn::Side,
                     (true, _) => Turn::Stage,
                 };
+                if self.turn != Turn::Side {
+                    self.out_of_sight = self
+                        .root
+                        .cast::<web_sys::Element>()
+                        .map(|root| on_screen::out_of_sight(&root, ".toolbar", &STAGE_PANELS))
+                        .unwrap_or_default();
+                }
                 self.drew = true;
                 self.painted = started;
             }
@@ -1136,10 +1157,11 @@ impl App {
         self.keep_or_build(name, keep, build)
     }
 
-    /// The cluster or the log tapes: always drawn, except on the side
-    /// panels' turn (see `Turn`).
+    /// The cluster or the log tapes: drawn while in sight, except on the
+    /// side panels' turn (see `Turn`).
     fn stage_panel(&self, name: &'static str, build: impl FnOnce() -> Html) -> Html {
-        let keep = self.player.is_some() && self.turn == Turn::Side;
+        let keep =
+            self.player.is_some() && (self.turn == Turn::Side || self.out_of_sight.contains(&name));
         self.keep_or_build(name, keep, build)
     }
 

@@ -103,6 +103,41 @@ impl OnScreen {
     }
 }
 
+/// Which of `panels` (`(panel, selector)` pairs, the first element each
+/// selector finds under `root`) are out of sight: wholly under the bottom
+/// of `cover` (the sticky toolbar, opaque, which hides what scrolls under
+/// it) or below the window. The observer cannot tell this (the toolbar is
+/// inside the viewport), so it is read from the layout; at the start of a
+/// frame, before the page changes, the layout is clean and reading it
+/// costs nothing.
+pub fn out_of_sight(
+    root: &Element,
+    cover: &str,
+    panels: &[(&'static str, &str)],
+) -> Vec<&'static str> {
+    let Some(height) = root
+        .owner_document()
+        .and_then(|d| d.document_element())
+        .map(|e| f64::from(e.client_height()))
+    else {
+        return Vec::new();
+    };
+    let top = match root.query_selector(cover) {
+        Ok(Some(cover)) => cover.get_bounding_client_rect().bottom().max(0.0),
+        _ => 0.0,
+    };
+    panels
+        .iter()
+        .filter(|&&(_, selector)| {
+            matches!(root.query_selector(selector), Ok(Some(element)) if {
+                let rect = element.get_bounding_client_rect();
+                rect.bottom() <= top || rect.top() >= height
+            })
+        })
+        .map(|&(panel, _)| panel)
+        .collect()
+}
+
 impl Drop for OnScreen {
     fn drop(&mut self) {
         if let Some(observer) = &self.observer {

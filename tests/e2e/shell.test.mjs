@@ -336,6 +336,37 @@ test('Frame times while playing at 64 steps a frame', async () => {
   await close(ui);
 });
 
+test('Playing, the cluster and the tapes are drawn again when scrolled back into sight', async () => {
+  const ui = await open(PROJECTOR, '#scenario=scale');
+  await ui.page.getByLabel('Speed').fill('11');
+  await expectText(ui.testId('speed-value'), '64 per frame');
+  await ui.button('Play').click();
+  const end = (id) => ui.testId(id).evaluate((el) => Number(el.textContent));
+  const tapeEnd = () => ui.testId('tape-r0').getAttribute('data-end').then(Number);
+  const settle = () => ui.page.waitForTimeout(400);
+  // The tapes in view: the cluster above them is under the sticky toolbar.
+  await ui.testId('tapes').evaluate((el) => el.scrollIntoView({ block: 'center' }));
+  await settle();
+  const tapes = await tapeEnd();
+  await settle();
+  assert.ok(await tapeEnd() > tapes, 'the tapes follow the run while in view');
+  const hidden = await end('end-r0');
+  // Back to the top: the cluster is in view and the tapes below the window.
+  await ui.page.evaluate(() => window.scrollTo(0, 0));
+  await settle();
+  const shown = await end('end-r0');
+  assert.ok(shown > hidden, `the cluster is drawn again once in sight (${hidden} -> ${shown})`);
+  await settle();
+  assert.ok(await end('end-r0') > shown, 'and follows the run');
+  const below = await tapeEnd();
+  await ui.testId('tapes').evaluate((el) => el.scrollIntoView({ block: 'center' }));
+  await settle();
+  assert.ok(await tapeEnd() > below, 'the tapes are drawn again once in sight');
+  assert.equal(await ui.button('Pause').isDisabled(), false, 'still playing');
+  await ui.button('Pause').click();
+  await close(ui);
+});
+
 const WIDE = { width: 1920, height: 1080 };
 
 for (const [device, viewport] of [['projector', PROJECTOR], ['phone', PHONE], ['wide', WIDE]]) {
