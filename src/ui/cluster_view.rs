@@ -86,9 +86,7 @@ const BIG_FROM: usize = 6;
 const MEDIUM: Frame = Frame {
     width: 940.0,
     card_w: 216.0,
-    card_h: 94.0,
-    lines: [27.0, 47.0, 68.0, 87.0],
-    clear_links_up_to: 760.0,
+    ..BIG
 };
 
 /// From this window width (CSS px) on, the side column may stand beside
