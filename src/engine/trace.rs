@@ -279,15 +279,6 @@ impl TraceHasher {
     }
 }
 
-/// The trace hash of `events`, all at once.
-pub fn trace_hash<'e>(events: impl IntoIterator<Item = &'e TraceEvent>) -> u64 {
-    let mut hasher = TraceHasher::default();
-    for event in events {
-        hasher.add(event);
-    }
-    hasher.hash()
-}
-
 /// Writes the bytes of `event`'s `Hash` walk (see `TraceHasher`). The
 /// kinds nearly every step has are written directly, field by field as the
 /// derived walk writes them (variant index as 64 bits, then the fields;
@@ -297,8 +288,13 @@ pub fn trace_hash<'e>(events: impl IntoIterator<Item = &'e TraceEvent>) -> u64 {
 fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
     // Room for the fixed-size fields, so the writes below do not regrow.
     out.reserve(64);
-    put_u64(out, event.step);
-    put_u64(out, event.tick);
+    // Each field goes straight into `out`: fields written to a stack buffer
+    // copied out as one block were read back before their stores had
+    // landed, which stalled the copy (the trace hash's hottest instruction
+    // in `perf`).
+    let out = &mut StableBytes(out);
+    out.write_u64(event.step);
+    out.write_u64(event.tick);
     match &event.kind {
         TraceKind::Send {
             id,
@@ -307,22 +303,22 @@ fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
             message,
             deliver_tick,
         } => {
-            put_message(out, 2, *id, *from, *to);
-            write_str(out, message);
-            put_u64(out, *deliver_tick);
+            out.message(2, *id, *from, *to);
+            write_str(out.0, message);
+            out.write_u64(*deliver_tick);
         }
         TraceKind::Duplicate {
             id,
             copy,
             deliver_tick,
         } => {
-            put_u64(out, 3);
-            put_u64(out, id.0);
-            put_u64(out, copy.0);
-            put_u64(out, *deliver_tick);
+            out.write_u64(3);
+            out.write_u64(id.0);
+            out.write_u64(copy.0);
+            out.write_u64(*deliver_tick);
         }
         TraceKind::Deliver { id, from, to } => {
-            put_message(out, 4, *id, *from, *to);
+            out.message(4, *id, *from, *to);
         }
         TraceKind::Drop {
             id,
@@ -330,8 +326,8 @@ fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
             to,
             reason,
         } => {
-            put_message(out, 5, *id, *from, *to);
-            put_u64(out, *reason as u64);
+            out.message(5, *id, *from, *to);
+            out.write_u64(*reason as u64);
         }
         TraceKind::Append {
             node,
@@ -340,44 +336,44 @@ fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
             writer,
             payload,
         } => {
-            put_u64(out, 6);
-            put_u8(out, node.0);
-            put_u64(out, *offset);
-            put_u64(out, *epoch);
-            put_u8(out, writer.0);
-            payload.hash(&mut StableBytes(out));
+            out.write_u64(6);
+            out.write_u8(node.0);
+            out.write_u64(*offset);
+            out.write_u64(*epoch);
+            out.write_u8(writer.0);
+            payload.hash(out);
         }
         TraceKind::Commit { node, offset } => {
-            put_u64(out, 8);
-            put_u8(out, node.0);
-            put_u64(out, *offset);
+            out.write_u64(8);
+            out.write_u8(node.0);
+            out.write_u64(*offset);
         }
         TraceKind::Apply {
             node,
             offset,
             state,
         } => {
-            put_u64(out, 9);
-            put_u8(out, node.0);
-            put_u64(out, *offset);
-            write_str(out, state);
+            out.write_u64(9);
+            out.write_u8(node.0);
+            out.write_u64(*offset);
+            write_str(out.0, state);
         }
         TraceKind::Reply {
             node,
             client,
             offset,
         } => {
-            put_u64(out, 10);
-            put_u8(out, node.0);
-            put_u8(out, client.0);
-            put_u64(out, *offset);
+            out.write_u64(10);
+            out.write_u8(node.0);
+            out.write_u8(client.0);
+            out.write_u64(*offset);
         }
         TraceKind::Timer { node } => {
-            put_u64(out, 23);
-            put_u8(out, node.0);
+            out.write_u64(23);
+            out.write_u8(node.0);
         }
         kind => {
-            kind.hash(&mut StableBytes(out));
+            kind.hash(out);
         }
     }
 }
@@ -388,28 +384,18 @@ fn write_str(out: &mut Vec<u8>, text: &str) {
     out.push(0xff);
 }
 
-/// The variant index and the fields every message event starts with.
-fn put_message(out: &mut Vec<u8>, variant: u64, id: MsgId, from: NodeId, to: NodeId) {
-    put_u64(out, variant);
-    put_u64(out, id.0);
-    put_u8(out, from.0);
-    put_u8(out, to.0);
-}
-
-/// Written straight into the output: a field written to a stack buffer
-/// and copied out as a block is read back before its store has landed,
-/// which stalls the copy (it showed as the hottest instruction of the
-/// trace hash in `perf`).
-fn put_u64(out: &mut Vec<u8>, n: u64) {
-    out.extend_from_slice(&n.to_le_bytes());
-}
-
-fn put_u8(out: &mut Vec<u8>, n: u8) {
-    out.push(n);
-}
-
 /// A `Hasher` that only collects bytes, in a platform-independent layout.
 struct StableBytes<'a>(&'a mut Vec<u8>);
+
+impl StableBytes<'_> {
+    /// The variant index and the fields every message event starts with.
+    fn message(&mut self, variant: u64, id: MsgId, from: NodeId, to: NodeId) {
+        self.write_u64(variant);
+        self.write_u64(id.0);
+        self.write_u8(from.0);
+        self.write_u8(to.0);
+    }
+}
 
 impl Hasher for StableBytes<'_> {
     fn finish(&self) -> u64 {
@@ -629,6 +615,15 @@ mod tests {
     use crate::engine::world::World;
     use std::collections::BTreeSet;
     use std::sync::Arc;
+
+    /// The trace hash of `events`, all at once.
+    fn trace_hash<'e>(events: impl IntoIterator<Item = &'e TraceEvent>) -> u64 {
+        let mut hasher = TraceHasher::default();
+        for event in events {
+            hasher.add(event);
+        }
+        hasher.hash()
+    }
 
     /// The trace hash is xxh3 of every event's encoding, in order, however
     /// the events fall into steps and blocks; any change of order changes it.
