@@ -1,7 +1,7 @@
 //! An append-only vector whose clones share storage.
 //!
-//! Items live in fixed-size chunks behind `Arc`, and every `GROUP` full
-//! chunks are gathered behind one more `Arc`. Each slot of a chunk is
+//! Items live in fixed-size chunks behind `Rc`, and every `GROUP` full
+//! chunks are gathered behind one more `Rc`. Each slot of a chunk is
 //! written once and never changed. A clone (as every timeline keyframe
 //! makes) copies one pointer per 4096 items and at most 64 chunk pointers,
 //! and shares even the last, partly filled chunk: whichever copy appends
@@ -11,8 +11,9 @@
 //! (a fork). So keeping a keyframe every few steps costs a few pointers,
 //! however long the logs grow.
 
+use std::cell::OnceCell;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::rc::Rc;
 
 /// Items per chunk.
 const CHUNK: usize = 64;
@@ -21,16 +22,16 @@ const GROUP: usize = 64;
 /// Items per group.
 const GROUP_ITEMS: usize = CHUNK * GROUP;
 
-type Chunk<T> = Arc<[OnceLock<T>]>;
+type Chunk<T> = Rc<[OnceCell<T>]>;
 
 fn new_chunk<T>() -> Chunk<T> {
-    (0..CHUNK).map(|_| OnceLock::new()).collect()
+    (0..CHUNK).map(|_| OnceCell::new()).collect()
 }
 
 #[derive(Clone)]
 pub struct Chunked<T> {
     /// Full groups, oldest first: `GROUP` full chunks each.
-    groups: Vec<Arc<[Chunk<T>]>>,
+    groups: Vec<Rc<[Chunk<T>]>>,
     /// The chunks after the groups, fewer than `GROUP`: all full but the
     /// last, which holds this copy's items up to `len` (its later slots may
     /// hold another copy's items, which this one never reads).
@@ -78,7 +79,7 @@ impl<T: Clone + PartialEq> Chunked<T> {
         self.len += 1;
         if self.len - self.groups.len() * GROUP_ITEMS == GROUP_ITEMS {
             let full = std::mem::take(&mut self.chunks);
-            self.groups.push(Arc::from(full));
+            self.groups.push(Rc::from(full));
         }
     }
 
@@ -126,7 +127,7 @@ impl<T: Clone + PartialEq> Chunked<T> {
     /// counting what the items themselves point to).
     pub fn storage_bytes(&self) -> usize {
         let chunks = self.groups.len() * GROUP + self.chunks.len();
-        chunks * CHUNK * std::mem::size_of::<OnceLock<T>>()
+        chunks * CHUNK * std::mem::size_of::<OnceCell<T>>()
     }
 }
 
@@ -202,22 +203,22 @@ mod tests {
     fn clones_share_every_chunk_and_stay_independent() {
         let mut original = of(130);
         let copy = original.clone();
-        assert!(Arc::ptr_eq(&original.chunks[0], &copy.chunks[0]));
+        assert!(Rc::ptr_eq(&original.chunks[0], &copy.chunks[0]));
         // The partly filled last chunk is shared too, and the original's
         // next items go into it without the copy seeing them.
-        assert!(Arc::ptr_eq(&original.chunks[2], &copy.chunks[2]));
+        assert!(Rc::ptr_eq(&original.chunks[2], &copy.chunks[2]));
         original.push(130);
-        assert!(Arc::ptr_eq(&original.chunks[2], &copy.chunks[2]));
+        assert!(Rc::ptr_eq(&original.chunks[2], &copy.chunks[2]));
         assert_eq!((copy.len(), copy.get(130)), (130, None));
 
         // A copy that appends the same item again shares it (a replay) ...
         let mut replay = copy.clone();
         replay.push(130);
-        assert!(Arc::ptr_eq(&original.chunks[2], &replay.chunks[2]));
+        assert!(Rc::ptr_eq(&original.chunks[2], &replay.chunks[2]));
         // ... and one that appends another copies the chunk (a fork).
         let mut fork = copy.clone();
         fork.push(999);
-        assert!(!Arc::ptr_eq(&original.chunks[2], &fork.chunks[2]));
+        assert!(!Rc::ptr_eq(&original.chunks[2], &fork.chunks[2]));
         assert_eq!(fork.get(130), Some(&999));
         assert_eq!(original.get(130), Some(&130));
         assert_eq!(all(&fork)[..130], all(&copy)[..]);
@@ -241,7 +242,7 @@ mod tests {
         );
         assert_eq!(
             copy.storage_bytes(),
-            10 * GROUP_ITEMS * std::mem::size_of::<OnceLock<usize>>()
+            10 * GROUP_ITEMS * std::mem::size_of::<OnceCell<usize>>()
         );
     }
 

@@ -12,9 +12,9 @@ use super::queue::{Event, QueueKey};
 use super::service::{State, TableKey, Write};
 use super::subscriber::{Folded, Row, Subscriber, View};
 use super::world::{Node, World};
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::mem::{size_of, size_of_val};
-use std::sync::OnceLock;
 
 /// A protocol's own state behind its box: a few offsets and small maps.
 const PROTOCOL: usize = 128;
@@ -162,7 +162,7 @@ pub fn shared_bytes(world: &World) -> usize {
                 let chunks: usize = (0..topic.partition_count())
                     .map(|p| (topic.len(p) as usize).div_ceil(64))
                     .sum();
-                chunks * 64 * size_of::<OnceLock<Change>>()
+                chunks * 64 * size_of::<OnceCell<Change>>()
             })
             .sum::<usize>()
 }

@@ -123,25 +123,38 @@ pub struct Surroundings {
     /// The replica's clock; each node's runs ahead by its id, as real
     /// clocks disagree.
     pub clock: i64,
-    /// Seeds this replica's draw for this record.
-    pub stream: u64,
+    /// What seeds this replica's draw for this record: the run's seed, the
+    /// replica, the tick and the offset. The draw itself is hashed only
+    /// when a command asks for it, as most records never do.
+    seed: u64,
+    node: NodeId,
+    tick: Tick,
+    offset: Offset,
 }
 
 impl Surroundings {
     pub fn of(seed: u64, node: NodeId, tick: Tick, offset: Offset) -> Surroundings {
-        let mut key = [0u8; 24];
-        key[..8].copy_from_slice(&seed.to_le_bytes());
-        key[8..16].copy_from_slice(&tick.to_le_bytes());
-        key[16..].copy_from_slice(&offset.to_le_bytes());
         Surroundings {
             clock: (tick + u64::from(node.0)) as i64,
-            stream: xxh3_64_with_seed(&key, u64::from(node.0)),
+            seed,
+            node,
+            tick,
+            offset,
         }
+    }
+
+    /// This replica's random stream for this record.
+    pub fn stream(&self) -> u64 {
+        let mut key = [0u8; 24];
+        key[..8].copy_from_slice(&self.seed.to_le_bytes());
+        key[8..16].copy_from_slice(&self.tick.to_le_bytes());
+        key[16..].copy_from_slice(&self.offset.to_le_bytes());
+        xxh3_64_with_seed(&key, u64::from(self.node.0))
     }
 
     /// A draw in `0..=max` from this replica's stream.
     pub fn random(&self, max: u64) -> u64 {
-        self.stream % (max.saturating_add(1)).max(1)
+        self.stream() % (max.saturating_add(1)).max(1)
     }
 }
 
@@ -665,29 +678,33 @@ mod tests {
     #[test]
     fn nondeterministic_commands_read_their_surroundings() {
         let state = State::Number(10);
-        let here = Surroundings {
-            clock: 42,
-            stream: 3,
-        };
+        let here = Surroundings::of(7, NodeId(2), 40, 3);
         assert_eq!(state.execute(&Command::SetNow, here), Write::Number(42));
         assert_eq!(
             state.execute(&Command::AddRandom(5), here),
-            Write::Number(13)
+            Write::Number(10 + (here.stream() % 6) as i64)
         );
         let (a, b) = (
             Surroundings::of(1, NodeId(1), 9, 4),
             Surroundings::of(1, NodeId(2), 9, 4),
         );
         assert_ne!(
-            (a.clock, a.stream),
-            (b.clock, b.stream),
+            (a.clock, a.stream()),
+            (b.clock, b.stream()),
             "replicas must disagree"
         );
         assert_eq!(
-            a,
-            Surroundings::of(1, NodeId(1), 9, 4),
+            a.stream(),
+            Surroundings::of(1, NodeId(1), 9, 4).stream(),
             "and each must be reproducible"
         );
+        // The draw is the hash of the record's whereabouts, as it always was
+        // (the golden traces pin the values; this pins the recipe).
+        let mut key = [0u8; 24];
+        key[..8].copy_from_slice(&1u64.to_le_bytes());
+        key[8..16].copy_from_slice(&9u64.to_le_bytes());
+        key[16..].copy_from_slice(&4u64.to_le_bytes());
+        assert_eq!(a.stream(), xxh3_64_with_seed(&key, 1));
         assert!((0..100).all(|t| Surroundings::of(t, NodeId(1), t, t).random(6) <= 6));
         assert!(!Command::SetNow.is_deterministic() && Command::Add(1).is_deterministic());
     }
