@@ -222,19 +222,30 @@ pub struct TraceEvent {
 /// The hash of a whole trace, one event at a time: xxh3 (64 bits, seed 0)
 /// of the events' encodings one after another. Streaming the bytes in
 /// blocks costs a fraction of hashing each event on its own, and the hash
-/// does not depend on how the trace was cut into steps or blocks.
+/// does not depend on how the bytes were cut into blocks.
 ///
-/// Each encoding is the event's derived `Hash` walk with every integer in
-/// little-endian and `usize`/`isize` (lengths, enum discriminants) widened
-/// to 64 bits: the same on every platform, wasm32 included, and far
-/// cheaper than a text encoding. Strings end in `0xff`, which no UTF-8
-/// text holds, so one event's bytes never run into the next one's.
+/// The encoding (`encode`): whenever the step or tick moves, a marker byte
+/// `STEP_MARK` and the two numbers; then, for each event, its kind's
+/// derived `Hash` walk with every integer in little-endian, lengths
+/// (`usize`) widened to 64 bits and enum discriminants (`isize`, all below
+/// `STEP_MARK`) as one byte. That is the same on every platform, wasm32
+/// included, far cheaper than a text encoding, and no two traces share
+/// it: each item's first byte says what follows, and every field has a
+/// fixed size, a length before it, or (a string) an end byte `0xff`, which
+/// no UTF-8 text holds.
 #[derive(Clone)]
 pub struct TraceHasher {
     hashed: Xxh3Default,
-    /// Encoded events not yet fed to `hashed`, at most about a block.
-    pending: Vec<u8>,
+    /// Encoded bytes not yet fed to `hashed`: `pending[..pending_len]`.
+    pending: Box<[u8; HASH_BLOCK]>,
+    pending_len: usize,
+    /// The step and tick of the last event added.
+    at: Option<(u64, Tick)>,
 }
+
+/// Starts a step's (or tick's) events in the encoding; no discriminant
+/// reaches it.
+const STEP_MARK: u8 = 0xf0;
 
 /// Encoded bytes gathered before they are hashed.
 const HASH_BLOCK: usize = 1024;
@@ -243,7 +254,9 @@ impl Default for TraceHasher {
     fn default() -> Self {
         TraceHasher {
             hashed: Xxh3Default::new(),
-            pending: Vec::new(),
+            pending: Box::new([0; HASH_BLOCK]),
+            pending_len: 0,
+            at: None,
         }
     }
 }
@@ -256,46 +269,101 @@ impl fmt::Debug for TraceHasher {
 
 impl TraceHasher {
     pub fn add(&mut self, event: &TraceEvent) {
-        encode(event, &mut self.pending);
-        if self.pending.len() >= HASH_BLOCK {
-            self.hashed.update(&self.pending);
-            self.pending.clear();
-        }
+        let mut block = Block {
+            bytes: &mut self.pending,
+            len: self.pending_len,
+            hashed: &mut self.hashed,
+        };
+        encode(event, &mut self.at, &mut block);
+        self.pending_len = block.len;
     }
 
     /// The hash of the events added so far.
     pub fn hash(&self) -> u64 {
-        if self.pending.is_empty() {
+        if self.pending_len == 0 {
             return self.hashed.digest();
         }
         let mut all = self.hashed.clone();
-        all.update(&self.pending);
+        all.update(&self.pending[..self.pending_len]);
         all.digest()
     }
 
     /// Bytes a clone of it allocates beside itself.
     pub fn heap_bytes(&self) -> usize {
-        self.pending.len()
+        HASH_BLOCK
     }
 }
 
-/// Writes the bytes of `event`'s `Hash` walk (see `TraceHasher`). The
-/// kinds nearly every step has are written directly, field by field as the
-/// derived walk writes them (variant index as 64 bits, then the fields;
-/// a string is its bytes and `0xff`); the test
-/// `direct_encoding_is_the_hash_walk` holds the two equal on every event of
-/// every bundled scenario. The rest take the walk.
-fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
-    // Room for the fixed-size fields, so the writes below do not regrow.
-    out.reserve(64);
+/// Where an encoding goes: a `Vec` (in tests), or the hasher's block.
+trait ByteSink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl ByteSink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// The hasher's block being filled, with its length held apart from the
+/// bytes (in a register while an event is written, rather than re-read
+/// from a `Vec` after every byte stored). A full block is fed to the hash
+/// and refilled: xxh3's stream does not depend on where it is cut.
+struct Block<'a> {
+    bytes: &'a mut [u8; HASH_BLOCK],
+    len: usize,
+    hashed: &'a mut Xxh3Default,
+}
+
+impl Block<'_> {
+    #[cold]
+    fn spill(&mut self, bytes: &[u8]) {
+        self.hashed.update(&self.bytes[..self.len]);
+        self.len = 0;
+        if bytes.len() >= HASH_BLOCK {
+            self.hashed.update(bytes);
+        } else {
+            self.put(bytes);
+        }
+    }
+}
+
+impl ByteSink for Block<'_> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        match self.bytes.get_mut(self.len..self.len + bytes.len()) {
+            Some(room) => {
+                room.copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+            None => self.spill(bytes),
+        }
+    }
+}
+
+/// Writes `event`'s encoding (see `TraceHasher`), after the event before
+/// it was at step and tick `at`. The kinds nearly every step has are
+/// written directly, field by field as the derived walk writes them
+/// (variant index as one byte, then the fields; a string is its bytes and
+/// `0xff`); the test `direct_encoding_is_the_hash_walk` holds the two equal
+/// on every event of every bundled scenario. The rest take the walk.
+fn encode(event: &TraceEvent, at: &mut Option<(u64, Tick)>, out: &mut impl ByteSink) {
     // Each field goes straight into `out`: fields written to a stack buffer
     // copied out as one block were read back before their stores had
     // landed, which stalled the copy (the trace hash's hottest instruction
     // in `perf`).
     let out = &mut StableBytes(out);
-    out.write_u64(event.step);
-    out.write_u64(event.tick);
-    match &event.kind {
+    if *at != Some((event.step, event.tick)) {
+        *at = Some((event.step, event.tick));
+        out.write_u8(STEP_MARK);
+        out.write_u64(event.step);
+        out.write_u64(event.tick);
+    }
+    encode_kind(&event.kind, out);
+}
+
+fn encode_kind(kind: &TraceKind, out: &mut StableBytes<'_, impl ByteSink>) {
+    match kind {
         TraceKind::Send {
             id,
             from,
@@ -304,7 +372,7 @@ fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
             deliver_tick,
         } => {
             out.message(2, *id, *from, *to);
-            write_str(out.0, message);
+            out.write_str_bytes(message);
             out.write_u64(*deliver_tick);
         }
         TraceKind::Duplicate {
@@ -312,7 +380,7 @@ fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
             copy,
             deliver_tick,
         } => {
-            out.write_u64(3);
+            out.write_u8(3);
             out.write_u64(id.0);
             out.write_u64(copy.0);
             out.write_u64(*deliver_tick);
@@ -327,7 +395,7 @@ fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
             reason,
         } => {
             out.message(5, *id, *from, *to);
-            out.write_u64(*reason as u64);
+            out.write_u8(*reason as u8);
         }
         TraceKind::Append {
             node,
@@ -336,7 +404,7 @@ fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
             writer,
             payload,
         } => {
-            out.write_u64(6);
+            out.write_u8(6);
             out.write_u8(node.0);
             out.write_u64(*offset);
             out.write_u64(*epoch);
@@ -344,7 +412,7 @@ fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
             payload.hash(out);
         }
         TraceKind::Commit { node, offset } => {
-            out.write_u64(8);
+            out.write_u8(8);
             out.write_u8(node.0);
             out.write_u64(*offset);
         }
@@ -353,23 +421,23 @@ fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
             offset,
             state,
         } => {
-            out.write_u64(9);
+            out.write_u8(9);
             out.write_u8(node.0);
             out.write_u64(*offset);
-            write_str(out.0, state);
+            out.write_str_bytes(state);
         }
         TraceKind::Reply {
             node,
             client,
             offset,
         } => {
-            out.write_u64(10);
+            out.write_u8(10);
             out.write_u8(node.0);
             out.write_u8(client.0);
             out.write_u64(*offset);
         }
         TraceKind::Timer { node } => {
-            out.write_u64(23);
+            out.write_u8(23);
             out.write_u8(node.0);
         }
         kind => {
@@ -378,34 +446,34 @@ fn encode(event: &TraceEvent, out: &mut Vec<u8>) {
     }
 }
 
-/// A string as `Hash` writes it: its bytes, then `0xff`.
-fn write_str(out: &mut Vec<u8>, text: &str) {
-    out.extend_from_slice(text.as_bytes());
-    out.push(0xff);
-}
-
 /// A `Hasher` that only collects bytes, in a platform-independent layout.
-struct StableBytes<'a>(&'a mut Vec<u8>);
+struct StableBytes<'a, S: ByteSink>(&'a mut S);
 
-impl StableBytes<'_> {
+impl<S: ByteSink> StableBytes<'_, S> {
+    /// A string as `Hash` writes it: its bytes, then `0xff`.
+    fn write_str_bytes(&mut self, text: &str) {
+        self.0.put(text.as_bytes());
+        self.0.put(&[0xff]);
+    }
+
     /// The variant index and the fields every message event starts with.
-    fn message(&mut self, variant: u64, id: MsgId, from: NodeId, to: NodeId) {
-        self.write_u64(variant);
+    fn message(&mut self, variant: u8, id: MsgId, from: NodeId, to: NodeId) {
+        self.write_u8(variant);
         self.write_u64(id.0);
         self.write_u8(from.0);
         self.write_u8(to.0);
     }
 }
 
-impl Hasher for StableBytes<'_> {
+impl<S: ByteSink> Hasher for StableBytes<'_, S> {
     fn finish(&self) -> u64 {
         0
     }
     fn write(&mut self, bytes: &[u8]) {
-        self.0.extend_from_slice(bytes);
+        self.0.put(bytes);
     }
     fn write_u8(&mut self, n: u8) {
-        self.0.push(n);
+        self.0.put(&[n]);
     }
     fn write_u16(&mut self, n: u16) {
         self.write(&n.to_le_bytes());
@@ -437,8 +505,10 @@ impl Hasher for StableBytes<'_> {
     fn write_i128(&mut self, n: i128) {
         self.write(&n.to_le_bytes());
     }
+    /// Only enum discriminants are `isize`, and all are small.
     fn write_isize(&mut self, n: isize) {
-        self.write_i64(n as i64);
+        debug_assert!((0..isize::from(STEP_MARK)).contains(&n), "discriminant {n}");
+        self.write_u8(n as u8);
     }
 }
 
@@ -626,16 +696,17 @@ mod tests {
     }
 
     /// The trace hash is xxh3 of every event's encoding, in order, however
-    /// the events fall into steps and blocks; any change of order changes it.
+    /// the bytes fall into blocks; any change of order, step or tick
+    /// changes it.
     #[test]
     fn the_trace_hash_is_xxh3_of_the_encoded_events_in_order() {
         let scenario = crate::engine::bench::bench_scenario(300);
         let mut world = World::new(Arc::new(scenario));
-        let (mut events, mut bytes) = (Vec::new(), Vec::new());
+        let (mut events, mut bytes, mut at) = (Vec::new(), Vec::new(), None);
         assert_eq!(world.trace_hash(), xxhash_rust::xxh3::xxh3_64(&[]));
         while events.len() < 5_000 && world.step() {
             for event in world.last_events() {
-                encode(event, &mut bytes);
+                encode(event, &mut at, &mut bytes);
                 events.push(event.clone());
             }
             assert_eq!(world.trace_hash(), trace_hash(&events));
@@ -645,8 +716,25 @@ mod tests {
             "the test crosses many blocks"
         );
         assert_eq!(world.trace_hash(), xxhash_rust::xxh3::xxh3_64(&bytes));
-        events.swap(100, 101);
-        assert_ne!(trace_hash(&events), world.trace_hash());
+        let hash = world.trace_hash();
+        let mut swapped = events.clone();
+        swapped.swap(100, 101);
+        assert_ne!(trace_hash(&swapped), hash);
+        // The step and tick are written only where they move, yet each
+        // event's own still counts: one event moved to another step or
+        // tick, or a step boundary moved, changes the hash.
+        let at = (1..events.len())
+            .find(|&i| events[i].step == events[i - 1].step && i > 100)
+            .expect("steps of more than one event");
+        let mut moved = events.clone();
+        moved[at].tick += 1;
+        assert_ne!(trace_hash(&moved), hash);
+        let mut moved = events.clone();
+        moved[at].step += 1;
+        assert_ne!(trace_hash(&moved), hash);
+        let mut moved = events.clone();
+        moved[at - 1].step -= 1;
+        assert_ne!(trace_hash(&moved), hash);
     }
 
     /// The direct encoding of the frequent kinds writes exactly the bytes of
@@ -669,8 +757,8 @@ mod tests {
                 }
                 for event in world.last_events() {
                     let (mut direct, mut walk) = (Vec::new(), Vec::new());
-                    encode(event, &mut direct);
-                    event.hash(&mut StableBytes(&mut walk));
+                    encode_kind(&event.kind, &mut StableBytes(&mut direct));
+                    event.kind.hash(&mut StableBytes(&mut walk));
                     assert_eq!(direct, walk, "{event:?}");
                     let direct_kind = match event.kind {
                         TraceKind::Send { .. } => "send",
