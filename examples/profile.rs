@@ -9,14 +9,14 @@
 
 use loglab::engine::bench::bench_scenario;
 use loglab::engine::timeline::Timeline;
-use std::sync::Arc;
+use std::rc::Rc;
 
 fn main() {
     let ticks: u64 = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(3000);
-    let scenario = Arc::new(bench_scenario(ticks));
+    let scenario = Rc::new(bench_scenario(ticks));
     let limit = scenario.run_ticks;
     let mut timeline = Timeline::new(scenario);
     while timeline.world().next_tick().is_some_and(|t| t <= limit) && timeline.step() {}

@@ -12,7 +12,7 @@ use loglab::engine::Scenario;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::rc::Rc;
 use std::time::Instant;
 
 #[derive(Parser)]
@@ -177,7 +177,7 @@ fn variant(base: &Scenario, seed: u64, faults: bool) -> Scenario {
 
 fn run(file: &Path, trace: bool, seed: Option<u64>, faults: bool) -> Result<(), String> {
     let base = load(file)?;
-    let scenario = Arc::new(variant(&base, seed.unwrap_or(base.seed), faults));
+    let scenario = Rc::new(variant(&base, seed.unwrap_or(base.seed), faults));
     let mut out = io::BufWriter::new(io::stdout().lock());
     let mut failed = None;
     let world = report::run(scenario, |event| {
@@ -205,7 +205,7 @@ struct TableReport {
 }
 
 fn table(file: &Path, at: Option<u64>, since: Option<u64>, node: Option<u8>) -> Result<(), String> {
-    let scenario = Arc::new(load(file)?);
+    let scenario = Rc::new(load(file)?);
     let world = report::run(scenario.clone(), |_| {});
     let chosen = match node {
         Some(id) => world
@@ -264,6 +264,26 @@ struct SweepSummary {
     replay: Option<String>,
 }
 
+/// What the sweep keeps of one run: the parts of its report that cross
+/// from a worker thread (a report's final states share keys through `Rc`).
+struct SweptRun {
+    seed: u64,
+    trace_hash: String,
+    steps: u64,
+    violations: Vec<loglab::engine::check::Violation>,
+}
+
+impl SweptRun {
+    fn of(report: &RunReport) -> SweptRun {
+        SweptRun {
+            seed: report.seed,
+            trace_hash: report.trace_hash.clone(),
+            steps: report.steps,
+            violations: report.violations.clone(),
+        }
+    }
+}
+
 fn sweep(file: &Path, seeds: Range<u64>, faults: bool) -> Result<(), String> {
     let scenario = load(file)?;
     let bar = ProgressBar::new(seeds.end - seeds.start);
@@ -273,24 +293,27 @@ fn sweep(file: &Path, seeds: Range<u64>, faults: bool) -> Result<(), String> {
     );
     let started = Instant::now();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-    let reports: Vec<RunReport> = std::thread::scope(|scope| {
+    let reports: Vec<SweptRun> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|worker| {
-                let (scenario, bar, seeds) = (&scenario, &bar, seeds.clone());
+                let (bar, seeds) = (&bar, seeds.clone());
                 scope.spawn(move || {
+                    // Each worker reads its own copy: a scenario shares its
+                    // keys through `Rc`, which stays on one thread.
+                    let scenario = &load(file).expect("the file loaded a moment ago");
                     seeds
                         .filter(|seed| seed % threads == worker)
                         .map(|seed| {
                             let world =
-                                report::run(Arc::new(variant(scenario, seed, faults)), |_| {});
+                                report::run(Rc::new(variant(scenario, seed, faults)), |_| {});
                             bar.inc(1);
-                            RunReport::of(&world)
+                            SweptRun::of(&RunReport::of(&world))
                         })
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        let mut all: Vec<RunReport> = workers
+        let mut all: Vec<SweptRun> = workers
             .into_iter()
             .flat_map(|w| w.join().expect("sweep worker"))
             .collect();

@@ -13,10 +13,10 @@ use loglab::engine::service::State;
 use loglab::engine::{Scenario, TraceKind};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::rc::Rc;
 
-fn bundled(name: &str) -> Arc<Scenario> {
-    Arc::new(loglab::scenarios::load(name).unwrap())
+fn bundled(name: &str) -> Rc<Scenario> {
+    Rc::new(loglab::scenarios::load(name).unwrap())
 }
 
 #[test]
@@ -99,7 +99,7 @@ fn round_robin_partitioning_loses_per_key_order() {
 fn the_same_crash_is_harmless_with_key_hash_partitioning() {
     let mut fixed = (*bundled("consumer-group-round-robin")).clone();
     fixed.consumer_groups[0].partition_by = PartitionBy::KeyHash;
-    let (world, _) = run_with_trace(Arc::new(fixed));
+    let (world, _) = run_with_trace(Rc::new(fixed));
     let report = RunReport::of(&world);
     assert!(report.violations.is_empty(), "{:?}", report.violations);
     assert!(report.consumer_groups[0].sink_matches_source);

@@ -2,11 +2,11 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use loglab::engine::{ClientId, TraceKind, World};
-use std::sync::Arc;
+use std::rc::Rc;
 
 #[test]
 fn a_read_that_waits_for_its_write_is_listed_until_it_is_answered() {
-    let scenario = Arc::new(loglab::scenarios::load("read-your-writes-wait").unwrap());
+    let scenario = Rc::new(loglab::scenarios::load("read-your-writes-wait").unwrap());
     let mut world = World::new(scenario);
     assert_eq!(world.waiting_reads().count(), 0);
     let mut waited_steps = 0;

@@ -9,9 +9,9 @@ use loglab::engine::report::hash_hex;
 use loglab::engine::{Input, NodeId, Timeline, TraceEvent, World};
 use proptest::prelude::*;
 use serde_json::json;
-use std::sync::Arc;
+use std::rc::Rc;
 
-fn lossy(seed: u64) -> Arc<loglab::engine::Scenario> {
+fn lossy(seed: u64) -> Rc<loglab::engine::Scenario> {
     scenario(json!({
         "seed": seed, "replicas": 3,
         "network": { "latency_ticks": { "min": 1, "max": 8 }, "drop": "1/6", "duplicate": "1/8" },

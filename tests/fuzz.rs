@@ -18,7 +18,7 @@ use loglab::engine::{upload, Input, NodeId, Scenario, Timeline, World};
 use loglab::scenarios::BUNDLED;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// `PROPTEST_CASES` if set, else `default`.
 fn cases(default: u32) -> ProptestConfig {
@@ -32,7 +32,7 @@ fn cases(default: u32) -> ProptestConfig {
 /// Steps a scenario that parsed, for a while: valid means runnable.
 fn runs(scenario: Scenario) {
     let run_ticks = scenario.run_ticks;
-    let mut world = World::new(std::sync::Arc::new(scenario));
+    let mut world = World::new(std::rc::Rc::new(scenario));
     for _ in 0..400 {
         if world.next_tick().is_none_or(|t| t > run_ticks) || !world.step() {
             break;
@@ -199,9 +199,10 @@ fn import_scenario(format: &str, dump: &str) -> Result<(), TestCaseError> {
 }
 
 /// A real share link: a run of `crash-restart` with inputs, at a step.
-static SHARED_LINK: std::sync::LazyLock<(Scenario, String)> = std::sync::LazyLock::new(|| {
+/// Built once per test thread: a scenario shares its keys through `Rc`.
+fn shared_link() -> (Scenario, String) {
     let base = loglab::scenarios::load("crash-restart").expect("bundled");
-    let mut timeline = Timeline::new(Arc::new(base.clone()));
+    let mut timeline = Timeline::new(Rc::new(base.clone()));
     for (at, input) in [
         (3, Input::Crash { node: NodeId(1) }),
         (9, Input::write("+5".parse().expect("a command"))),
@@ -216,7 +217,7 @@ static SHARED_LINK: std::sync::LazyLock<(Scenario, String)> = std::sync::LazyLoc
     }
     let link = Link::of("crash-restart", &base, &timeline).encode();
     (base, link)
-});
+}
 
 proptest! {
     #![proptest_config(cases(512))]
@@ -320,7 +321,7 @@ proptest! {
         ] {
             let Some(decoded) = Link::decode(&text) else { continue };
             if let Ok(scenario) = decoded.link.apply_settings(&base) {
-                let replayed = decoded.link.replay(std::sync::Arc::new(scenario));
+                let replayed = decoded.link.replay(std::rc::Rc::new(scenario));
                 prop_assert!(replayed.timeline.position() <= replayed.timeline.len());
             }
         }
@@ -330,7 +331,7 @@ proptest! {
     fn mutated_share_links_decode_and_replay_or_say_what_is_wrong(
         mutations in prop::collection::vec(mutation(), 1..5),
     ) {
-        let (base, link) = &*SHARED_LINK;
+        let (base, link) = &shared_link();
         let text = mutate(link, &mutations);
         if let Some(decoded) = Link::decode(&text) {
             for problem in &decoded.problems {
@@ -343,7 +344,7 @@ proptest! {
                     input.0 %= 2000;
                 }
                 if let Ok(scenario) = link.apply_settings(base) {
-                    let replayed = link.replay(Arc::new(scenario));
+                    let replayed = link.replay(Rc::new(scenario));
                     prop_assert!(replayed.timeline.position() <= replayed.timeline.len());
                 }
             }

@@ -5,8 +5,9 @@
 use loglab::engine::bench::bench_scenario;
 use loglab::engine::{HistoryLimits, Scenario, Timeline};
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicIsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 /// Counts live heap bytes. Tests in this file run one at a time (`SERIAL`)
 /// so each sees only its own allocations.
@@ -40,7 +41,7 @@ static ALLOCATOR: Counting = Counting;
 
 /// Records `steps` steps; returns the timeline and the heap bytes it took.
 fn record(scenario: Scenario, steps: usize, limits: HistoryLimits) -> (Timeline, usize) {
-    let scenario = Arc::new(scenario);
+    let scenario = Rc::new(scenario);
     let before = LIVE.load(Ordering::Relaxed);
     let mut timeline = Timeline::with_limits(scenario, 64, limits);
     for _ in 0..steps {

@@ -13,10 +13,10 @@ use loglab::engine::report::{self, RunReport};
 use loglab::engine::{Scenario, World};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::rc::Rc;
 
 fn bundled(name: &str) -> (World, RunReport) {
-    let (world, _) = run_with_trace(Arc::new(loglab::scenarios::load(name).unwrap()));
+    let (world, _) = run_with_trace(Rc::new(loglab::scenarios::load(name).unwrap()));
     let report = RunReport::of(&world);
     (world, report)
 }
@@ -190,7 +190,7 @@ fn workload(protocol: &str, params: Value) -> Scenario {
 fn sweep(base: &Scenario, seeds: u64) -> Vec<u64> {
     (0..seeds)
         .filter(|&seed| {
-            let world = report::run(Arc::new(with_random_faults(base, seed)), |_| {});
+            let world = report::run(Rc::new(with_random_faults(base, seed)), |_| {});
             if !world.violations().is_empty() {
                 return true;
             }
@@ -254,7 +254,7 @@ fn every_planted_bug_is_caught_by_some_seed() {
     for name in ["order-matters", "nondeterminism-active-active"] {
         let base = loglab::scenarios::load(name).unwrap();
         let caught = (0..100).any(|seed| {
-            !report::run(Arc::new(with_random_faults(&base, seed)), |_| {})
+            !report::run(Rc::new(with_random_faults(&base, seed)), |_| {})
                 .violations()
                 .is_empty()
         });
@@ -286,7 +286,7 @@ fn bundled_safe_scenarios_never_violate_under_300_faulted_seeds() {
                     base.run_ticks = base.run_ticks.min(300);
                     let violating = (0..300)
                         .filter(|&seed| {
-                            !report::run(Arc::new(with_random_faults(&base, seed)), |_| {})
+                            !report::run(Rc::new(with_random_faults(&base, seed)), |_| {})
                                 .violations()
                                 .is_empty()
                         })

@@ -7,7 +7,7 @@ use common::run_with_trace;
 use loglab::engine::report::RunReport;
 use loglab::engine::{Scenario, TraceEvent, TraceKind};
 use serde_json::json;
-use std::sync::Arc;
+use std::rc::Rc;
 
 fn subscribers_scenario() -> Scenario {
     loglab::scenarios::load("subscribers").unwrap()
@@ -15,7 +15,7 @@ fn subscribers_scenario() -> Scenario {
 
 #[test]
 fn every_kind_derives_its_view_and_the_crashed_warehouse_loads_rows_twice() {
-    let (world, _) = run_with_trace(Arc::new(subscribers_scenario()));
+    let (world, _) = run_with_trace(Rc::new(subscribers_scenario()));
     let report = RunReport::of(&world);
     let by_name = |name: &str| report.subscribers.iter().find(|s| s.name == name).unwrap();
     let table = json!({ "apples": 4, "kiwis": 5, "plums": 5 });
@@ -82,8 +82,8 @@ fn subscribers_never_slow_the_writer_or_each_other() {
     without
         .inputs
         .retain(|i| !i.input.to_string().contains("subscriber"));
-    let (_, trace_with) = run_with_trace(Arc::new(with.clone()));
-    let (_, trace_without) = run_with_trace(Arc::new(without));
+    let (_, trace_with) = run_with_trace(Rc::new(with.clone()));
+    let (_, trace_without) = run_with_trace(Rc::new(without));
     assert_eq!(cluster_events(&trace_with), cluster_events(&trace_without));
 
     // Pausing the slow warehouse for good changes nothing for the cache.
@@ -99,8 +99,8 @@ fn subscribers_never_slow_the_writer_or_each_other() {
         )
         .unwrap(),
     );
-    let (paused_world, _) = run_with_trace(Arc::new(paused));
-    let (clean_world, _) = run_with_trace(Arc::new(clean.clone()));
+    let (paused_world, _) = run_with_trace(Rc::new(paused));
+    let (clean_world, _) = run_with_trace(Rc::new(clean.clone()));
     let (p, c) = (RunReport::of(&paused_world), RunReport::of(&clean_world));
     assert_eq!(p.subscribers[0], c.subscribers[0]);
     assert_eq!(
@@ -111,7 +111,7 @@ fn subscribers_never_slow_the_writer_or_each_other() {
     clean.subscribers.clear();
     assert_eq!(
         p.replicas,
-        RunReport::of(&run_with_trace(Arc::new(clean)).0).replicas
+        RunReport::of(&run_with_trace(Rc::new(clean)).0).replicas
     );
 }
 
@@ -135,7 +135,7 @@ fn bad_subscriber_settings_are_refused_with_the_field() {
 }
 
 fn answers(name: &str) -> (Vec<TraceKind>, RunReport) {
-    let (world, trace) = run_with_trace(Arc::new(loglab::scenarios::load(name).unwrap()));
+    let (world, trace) = run_with_trace(Rc::new(loglab::scenarios::load(name).unwrap()));
     let answers = trace
         .into_iter()
         .filter(|e| matches!(e.kind, TraceKind::SubscriberAnswer { .. }))
@@ -185,7 +185,7 @@ fn read_your_writes_is_stale_without_waiting_and_exact_with_it() {
 
 #[test]
 fn a_subscriber_behind_retention_rebootstraps_from_the_compacted_log() {
-    let (world, trace) = run_with_trace(Arc::new(
+    let (world, trace) = run_with_trace(Rc::new(
         loglab::scenarios::load("retention-rebootstrap").unwrap(),
     ));
     let told: Vec<String> = trace
@@ -217,7 +217,7 @@ fn a_subscriber_behind_retention_rebootstraps_from_the_compacted_log() {
 
 #[test]
 fn the_world_records_each_subscribers_lag_curve() {
-    let (world, _) = run_with_trace(Arc::new(subscribers_scenario()));
+    let (world, _) = run_with_trace(Rc::new(subscribers_scenario()));
     let report = RunReport::of(&world);
     for (index, sub) in report.subscribers.iter().enumerate() {
         let samples: Vec<(u64, u64)> = world
@@ -249,7 +249,7 @@ fn a_subscriber_whose_source_truncates_what_it_read_rebuilds() {
         "name": "mirror", "kind": "replica", "source": 0, "every_ticks": 1
     }))
     .unwrap()];
-    let (world, trace) = run_with_trace(Arc::new(scenario));
+    let (world, trace) = run_with_trace(Rc::new(scenario));
     let told: Vec<String> = trace
         .iter()
         .filter_map(|e| match &e.kind {

@@ -13,7 +13,7 @@ use common::dom::*;
 use loglab::engine::upload;
 use loglab::engine::{Input, NodeId, Timeline};
 use loglab::ui::{App, FileText, Msg};
-use std::sync::Arc;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlSelectElement};
@@ -100,7 +100,7 @@ fn snapshot(root: &Element) -> (String, String, String, String) {
 }
 
 fn expected_run(name: &str, text: &str) -> Timeline {
-    Timeline::new(Arc::new(upload::open(name, text).unwrap().scenario))
+    Timeline::new(Rc::new(upload::open(name, text).unwrap().scenario))
 }
 
 #[wasm_bindgen_test]

@@ -13,7 +13,7 @@ use common::dom::*;
 use loglab::engine::permalink::Link;
 use loglab::engine::protocol::ProtocolKind;
 use loglab::engine::{Input, NodeId, Timeline, World};
-use std::sync::Arc;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{Element, Event, EventInit, HtmlInputElement, HtmlSelectElement};
@@ -177,7 +177,7 @@ async fn protocol_switches_the_run_to_primary_backup_and_undo_brings_it_back() {
     assert!(find(&root, "[role=alert]").is_none());
     let mut scenario = loglab::scenarios::load("arithmetic").unwrap();
     scenario.protocol = ProtocolKind::PrimaryBackup;
-    let mut expected = Timeline::new(Arc::new(scenario));
+    let mut expected = Timeline::new(Rc::new(scenario));
     assert_shows(&root, expected.world());
     assert_eq!(
         text(&root, "[data-testid=role-r0]"),
@@ -209,7 +209,7 @@ async fn protocol_switches_the_run_to_primary_backup_and_undo_brings_it_back() {
     set_value(&root, "#seed", "8", "change").await;
     let mut scenario = loglab::scenarios::load("arithmetic").unwrap();
     scenario.seed = 8;
-    assert_shows(&root, Timeline::new(Arc::new(scenario)).world());
+    assert_shows(&root, Timeline::new(Rc::new(scenario)).world());
     assert_eq!(hash(), "#scenario=arithmetic&seed=8");
 }
 
@@ -416,7 +416,7 @@ async fn a_copied_link_rebuilds_the_same_world() {
     assert!(decoded.problems.is_empty());
     let base = loglab::scenarios::load("failover-async").unwrap();
     let scenario = decoded.link.apply_settings(&base).unwrap();
-    let replayed = decoded.link.replay(Arc::new(scenario));
+    let replayed = decoded.link.replay(Rc::new(scenario));
     assert_eq!(replayed.problem, None);
     assert_eq!(
         format!("{:016x}", replayed.timeline.world().trace_hash()),

@@ -15,7 +15,7 @@ use super::timeline::{
 };
 use serde::Serialize;
 use serde_json::json;
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// Ticks of the default workload (one client write per tick).
 pub const DEFAULT_TICKS: u64 = 20_000;
@@ -147,7 +147,7 @@ fn micros(seconds: f64, count: u32) -> u64 {
 /// Records the run in a timeline, then seeks and steps back through it.
 /// `events`: how many simulated events the run has (see `count_events`).
 pub fn bench_timeline(
-    scenario: Arc<Scenario>,
+    scenario: Rc<Scenario>,
     events: u64,
     now: &mut dyn FnMut() -> f64,
 ) -> TimelineBench {
@@ -194,7 +194,7 @@ pub const RUNS: u32 = 3;
 
 /// The simulated events of a whole run of `scenario`, counted on a run
 /// of its own so that the timed runs do nothing but run.
-pub fn count_events(scenario: Arc<Scenario>) -> u64 {
+pub fn count_events(scenario: Rc<Scenario>) -> u64 {
     let mut events = 0;
     report::run(scenario, |event| {
         events += u64::from(event.kind.is_simulated_event());
@@ -205,7 +205,7 @@ pub fn count_events(scenario: Arc<Scenario>) -> u64 {
 /// Runs the workload of `ticks` ticks; `now` returns seconds from any
 /// fixed origin.
 pub fn run(ticks: u64, now: &mut dyn FnMut() -> f64) -> BenchResult {
-    let scenario = Arc::new(bench_scenario(ticks));
+    let scenario = Rc::new(bench_scenario(ticks));
     let events = count_events(scenario.clone());
     let mut fastest = f64::INFINITY;
     let mut world = None;
@@ -262,7 +262,7 @@ pub struct HistoryBench {
 /// positions, timing each seek.
 pub fn history(steps: usize, limited: bool, now: &mut dyn FnMut() -> f64) -> HistoryBench {
     // The workload takes about 12 steps a tick.
-    let scenario = Arc::new(bench_scenario(steps as u64 / 8 + 100));
+    let scenario = Rc::new(bench_scenario(steps as u64 / 8 + 100));
     let limits = if limited {
         HistoryLimits::default()
     } else {

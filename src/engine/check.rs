@@ -650,7 +650,7 @@ mod tests {
     #[test]
     fn a_changelog_replica_that_differs_from_the_source_is_caught() {
         let scenario = crate::scenarios::load("subscribers").unwrap();
-        let mut world = report::run(std::sync::Arc::new(scenario), |_| {});
+        let mut world = report::run(std::rc::Rc::new(scenario), |_| {});
         assert!(world.violations().is_empty());
         let read = |world: &World| {
             event(

@@ -553,7 +553,7 @@ mod tests {
         use crate::engine::Scenario;
         use proptest::prelude::*;
         use serde_json::json;
-        use std::sync::Arc;
+        use std::rc::Rc;
 
         const KEYS: &[&str] = &["a", "b", "c", "d", "user:7", "cpu:r1", "x.y/z"];
 
@@ -626,7 +626,7 @@ mod tests {
                     }],
                 });
                 let scenario = Scenario::from_json(&scenario.to_string()).expect("valid scenario");
-                let world = report::run(Arc::new(scenario), |_| {});
+                let world = report::run(Rc::new(scenario), |_| {});
                 let report = RunReport::of(&world);
                 let order_broken = report.violations.iter().any(|v| v.invariant == PARTITION_ORDER_KEPT);
                 prop_assert!(!order_broken, "{:?}", report.violations);

@@ -5,7 +5,7 @@ use super::ids::Tick;
 use super::report::{self, hash_hex};
 use super::scenario::{Scenario, ScenarioError};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// The longest stretch of a run the golden hashes cover. Every teaching
 /// scenario ends well before it; the scale scenario (`scale`, two million
@@ -28,7 +28,7 @@ pub fn trace_hashes(
         .iter()
         .map(|(name, text)| {
             let scenario = Scenario::from_json(text).map_err(|e| (name.to_string(), e))?;
-            let world = report::run(Arc::new(capped(scenario)), |_| {});
+            let world = report::run(Rc::new(capped(scenario)), |_| {});
             Ok((name.to_string(), hash_hex(world.trace_hash())))
         })
         .collect()

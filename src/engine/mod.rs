@@ -44,9 +44,9 @@ pub use world::World;
 #[cfg(test)]
 pub(crate) mod scenarios_for_tests {
     use super::Scenario;
-    use std::sync::Arc;
+    use std::rc::Rc;
 
-    pub fn arithmetic() -> Arc<Scenario> {
-        Arc::new(crate::scenarios::load("arithmetic").expect("bundled scenario parses"))
+    pub fn arithmetic() -> Rc<Scenario> {
+        Rc::new(crate::scenarios::load("arithmetic").expect("bundled scenario parses"))
     }
 }

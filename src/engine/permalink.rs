@@ -24,7 +24,7 @@ use super::input::{Input, TimedInput};
 use super::protocol::ProtocolKind;
 use super::scenario::{Scenario, ScenarioError};
 use super::timeline::Timeline;
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// The furthest position a link may ask for: as many steps as a timeline
 /// keeps by default (`HistoryLimits::default().max_steps`). The scale
@@ -201,7 +201,7 @@ impl Link {
     /// or the run, and every input after it, is left out, and `at` is held
     /// to the end of the run; `problem` says so. All at once: see
     /// [`Replay`] for a slice at a time.
-    pub fn replay(&self, scenario: Arc<Scenario>) -> Replayed {
+    pub fn replay(&self, scenario: Rc<Scenario>) -> Replayed {
         Replay::start(self, scenario).finish()
     }
 }
@@ -221,7 +221,7 @@ pub struct Replay {
 }
 
 impl Replay {
-    pub fn start(link: &Link, scenario: Arc<Scenario>) -> Replay {
+    pub fn start(link: &Link, scenario: Rc<Scenario>) -> Replay {
         let (inputs, problem) = match check_inputs(&scenario, &link.inputs) {
             Ok(()) => (&link.inputs[..], None),
             Err((index, error)) => (
@@ -648,7 +648,7 @@ mod tests {
         let base = bundled("crash-restart");
         let mut scenario = base.clone();
         scenario.seed = 11;
-        let mut timeline = Timeline::new(Arc::new(scenario));
+        let mut timeline = Timeline::new(Rc::new(scenario));
         for _ in 0..12 {
             timeline.step();
         }
@@ -676,7 +676,7 @@ mod tests {
         let decoded = Link::decode(&link.encode()).unwrap();
         assert!(decoded.problems.is_empty());
         let scenario = decoded.link.apply_settings(&base).unwrap();
-        let mut replayed = decoded.link.replay(Arc::new(scenario));
+        let mut replayed = decoded.link.replay(Rc::new(scenario));
         assert_eq!(replayed.problem, None);
         assert_eq!(replayed.timeline.position(), 40);
         assert_eq!(
@@ -878,9 +878,9 @@ mod tests {
                 let mut scenario = bundled("crash-restart");
                 scenario.seed = seed;
                 let link = Link { at: link.at % 400, ..link };
-                let replayed = link.replay(Arc::new(scenario.clone()));
+                let replayed = link.replay(Rc::new(scenario.clone()));
                 let again = Link::of("crash-restart", &scenario, &replayed.timeline);
-                let twice = again.replay(Arc::new(scenario));
+                let twice = again.replay(Rc::new(scenario));
                 prop_assert_eq!(twice.problem, None);
                 prop_assert_eq!(
                     twice.timeline.world().trace_hash(),
@@ -899,7 +899,7 @@ mod tests {
                 let mut scenario = bundled("crash-restart");
                 scenario.seed = seed;
                 let link = Link { at: link.at % 400, ..link };
-                let scenario = Arc::new(scenario);
+                let scenario = Rc::new(scenario);
                 let at_once = link.replay(scenario.clone());
                 let mut replay = Replay::start(&link, scenario);
                 let mut last = 0;

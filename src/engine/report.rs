@@ -12,7 +12,7 @@ use super::trace::TraceEvent;
 use super::world::World;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::rc::Rc;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// One node at the end of a run.
@@ -214,7 +214,7 @@ impl GroupReport {
 
 /// Runs a scenario until `run_ticks`, handing every trace event to
 /// `on_event` as it happens, and returns the final world.
-pub fn run(scenario: Arc<Scenario>, mut on_event: impl FnMut(&TraceEvent)) -> World {
+pub fn run(scenario: Rc<Scenario>, mut on_event: impl FnMut(&TraceEvent)) -> World {
     let limit = scenario.run_ticks;
     let mut world = World::new(scenario);
     while world.next_tick().is_some_and(|t| t <= limit) {

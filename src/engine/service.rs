@@ -39,7 +39,7 @@ pub enum Command {
 
 /// A key of the key-value service. Shared, not copied: a key travels in
 /// every record, message, applied change and trace event that mentions it.
-pub type Key = std::sync::Arc<str>;
+pub type Key = std::rc::Rc<str>;
 
 /// The change a command makes, which physical logging ships.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -17,7 +17,7 @@ use super::scenario::Scenario;
 use super::trace::TraceEvent;
 use super::world::World;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// One step of a run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,7 +183,7 @@ pub struct Timeline {
 impl Timeline {
     /// Keyframes at least `DEFAULT_KEYFRAME_EVERY` steps apart, spaced
     /// further by the world's size (`KeyframeSpacing::default`).
-    pub fn new(scenario: Arc<Scenario>) -> Timeline {
+    pub fn new(scenario: Rc<Scenario>) -> Timeline {
         Self::with_spacing(
             scenario,
             DEFAULT_KEYFRAME_EVERY,
@@ -193,17 +193,17 @@ impl Timeline {
     }
 
     /// A keyframe every `every` steps exactly.
-    pub fn with_keyframe_every(scenario: Arc<Scenario>, every: usize) -> Timeline {
+    pub fn with_keyframe_every(scenario: Rc<Scenario>, every: usize) -> Timeline {
         Self::with_limits(scenario, every, HistoryLimits::default())
     }
 
     /// A keyframe every `every` steps exactly, within `limits`.
-    pub fn with_limits(scenario: Arc<Scenario>, every: usize, limits: HistoryLimits) -> Timeline {
+    pub fn with_limits(scenario: Rc<Scenario>, every: usize, limits: HistoryLimits) -> Timeline {
         Self::with_spacing(scenario, every, KeyframeSpacing::STEPS_ONLY, limits)
     }
 
     pub fn with_spacing(
-        scenario: Arc<Scenario>,
+        scenario: Rc<Scenario>,
         every: usize,
         spacing: KeyframeSpacing,
         limits: HistoryLimits,
@@ -234,7 +234,7 @@ impl Timeline {
         &self.world
     }
 
-    pub fn scenario(&self) -> &Arc<Scenario> {
+    pub fn scenario(&self) -> &Rc<Scenario> {
         self.world.scenario()
     }
 
@@ -626,8 +626,8 @@ mod tests {
     use crate::engine::NodeId;
 
     /// A long busy run: the benchmark workload.
-    fn busy() -> Arc<Scenario> {
-        Arc::new(crate::engine::bench::bench_scenario(300))
+    fn busy() -> Rc<Scenario> {
+        Rc::new(crate::engine::bench::bench_scenario(300))
     }
 
     fn limits(max_steps: usize, max_keyframes: usize) -> HistoryLimits {
@@ -638,7 +638,7 @@ mod tests {
         }
     }
 
-    fn fresh_at(scenario: &Arc<Scenario>, actions: &[Action]) -> World {
+    fn fresh_at(scenario: &Rc<Scenario>, actions: &[Action]) -> World {
         let mut world = World::new(scenario.clone());
         for action in actions {
             action.redo(&mut world);

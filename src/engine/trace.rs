@@ -684,7 +684,7 @@ mod tests {
     use super::*;
     use crate::engine::world::World;
     use std::collections::BTreeSet;
-    use std::sync::Arc;
+    use std::rc::Rc;
 
     /// The trace hash of `events`, all at once.
     fn trace_hash<'e>(events: impl IntoIterator<Item = &'e TraceEvent>) -> u64 {
@@ -701,7 +701,7 @@ mod tests {
     #[test]
     fn the_trace_hash_is_xxh3_of_the_encoded_events_in_order() {
         let scenario = crate::engine::bench::bench_scenario(300);
-        let mut world = World::new(Arc::new(scenario));
+        let mut world = World::new(Rc::new(scenario));
         let (mut events, mut bytes, mut at) = (Vec::new(), Vec::new(), None);
         assert_eq!(world.trace_hash(), xxhash_rust::xxh3::xxh3_64(&[]));
         while events.len() < 5_000 && world.step() {
@@ -750,7 +750,7 @@ mod tests {
         let mut kinds = BTreeSet::new();
         for scenario in scenarios {
             // The first 20,000 steps of each: every kind shows up early.
-            let mut world = World::new(Arc::new(scenario));
+            let mut world = World::new(Rc::new(scenario));
             for _ in 0..20_000 {
                 if !world.step() {
                     break;

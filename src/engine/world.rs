@@ -20,7 +20,7 @@ use super::subscriber::{Subscriber, SubscriberConfig, SUBSCRIBER_NODE};
 use super::table::compact;
 use super::trace::{DropReason, TraceEvent, TraceHasher, TraceKind};
 use serde::Serialize;
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// One server: a durable log, and volatile state a crash throws away.
 #[derive(Clone, Debug)]
@@ -68,7 +68,7 @@ const SPARE_TEXT_BUFFERS: usize = 1 << 15;
 
 #[derive(Clone, Debug)]
 pub struct World {
-    scenario: Arc<Scenario>,
+    scenario: Rc<Scenario>,
     tick: Tick,
     step: u64,
     nodes: Vec<Node>,
@@ -120,7 +120,7 @@ struct WaitingRead {
 
 impl World {
     /// A world at tick 0 with the scenario's timed inputs scheduled.
-    pub fn new(scenario: Arc<Scenario>) -> World {
+    pub fn new(scenario: Rc<Scenario>) -> World {
         let scenario = Self::with_sorted_inputs(scenario);
         let node_ids = scenario.protocol.cluster(scenario.replicas);
         let nodes = node_ids
@@ -198,16 +198,16 @@ impl World {
 
     /// Scenario inputs stable-sorted by tick: at the same tick they keep the
     /// order the file lists them in.
-    fn with_sorted_inputs(scenario: Arc<Scenario>) -> Arc<Scenario> {
+    fn with_sorted_inputs(scenario: Rc<Scenario>) -> Rc<Scenario> {
         if scenario.inputs.is_sorted_by_key(|i| i.tick) {
             return scenario;
         }
         let mut sorted = (*scenario).clone();
         super::sort::sort_by_key(&mut sorted.inputs, |i| i.tick);
-        Arc::new(sorted)
+        Rc::new(sorted)
     }
 
-    pub fn scenario(&self) -> &Arc<Scenario> {
+    pub fn scenario(&self) -> &Rc<Scenario> {
         &self.scenario
     }
 
@@ -217,7 +217,7 @@ impl World {
     /// log), and a replay from the copy makes them again.
     pub fn snapshot(&self) -> World {
         World {
-            scenario: Arc::clone(&self.scenario),
+            scenario: Rc::clone(&self.scenario),
             tick: self.tick,
             step: self.step,
             nodes: self.nodes.clone(),
@@ -333,7 +333,7 @@ impl World {
         if input_tick
             .is_some_and(|t| queue_tick.is_none_or(|q| t <= q) && load_tick.is_none_or(|l| t <= l))
         {
-            let scenario = Arc::clone(&self.scenario);
+            let scenario = Rc::clone(&self.scenario);
             let timed = &scenario.inputs[self.next_input];
             self.next_input += 1;
             self.begin_step();
@@ -343,7 +343,7 @@ impl World {
             return true;
         }
         if let Some(tick) = load_tick.filter(|&l| queue_tick.is_none_or(|q| l <= q)) {
-            let scenario = Arc::clone(&self.scenario);
+            let scenario = Rc::clone(&self.scenario);
             let load = scenario.load.as_ref().expect("a load tick means a load");
             let input = Input::Write {
                 client: load.client,
@@ -690,7 +690,7 @@ impl World {
         what: &str,
         change: impl FnOnce(&SubscriberConfig, &mut Subscriber) -> bool,
     ) {
-        let scenario = Arc::clone(&self.scenario);
+        let scenario = Rc::clone(&self.scenario);
         let Some(index) = scenario.subscribers.iter().position(|s| s.name == name) else {
             return;
         };
@@ -848,7 +848,7 @@ impl World {
     }
 
     fn poll_subscriber(&mut self, index: usize) {
-        let scenario = Arc::clone(&self.scenario);
+        let scenario = Rc::clone(&self.scenario);
         let config = &scenario.subscribers[index];
         self.subscribers[index].polling = false;
         let sub = &self.subscribers[index];
@@ -917,7 +917,7 @@ impl World {
     /// Rebuilds subscriber `index` from its source's log up to `upto`,
     /// compacted, and traces why.
     fn rebootstrap(&mut self, index: usize, upto: Offset, why: String) {
-        let scenario = Arc::clone(&self.scenario);
+        let scenario = Rc::clone(&self.scenario);
         let config = &scenario.subscribers[index];
         let Some(source) = self.node(config.source) else {
             return;

@@ -23,7 +23,6 @@ use gloo::timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use std::sync::Arc;
 use yew::html::Scope;
 use yew::prelude::*;
 
@@ -139,13 +138,13 @@ pub enum Msg {
 /// A bundled scenario, parsed once, or why it does not parse.
 struct Bundled {
     name: &'static str,
-    scenario: Result<Arc<Scenario>, String>,
+    scenario: Result<Rc<Scenario>, String>,
 }
 
 /// A scenario from a file the user opened, rather than a bundled one.
 struct Opened {
     file: String,
-    scenario: Arc<Scenario>,
+    scenario: Rc<Scenario>,
 }
 
 /// A link's run being rebuilt a slice at a time: a link to a long run
@@ -247,7 +246,7 @@ fn bundled() -> Vec<Bundled> {
         .iter()
         .map(|&(name, _)| Bundled {
             name,
-            scenario: scenarios::load(name).map(Arc::new).map_err(|e| {
+            scenario: scenarios::load(name).map(Rc::new).map_err(|e| {
                 format!(
                     "The bundled scenario `{name}` did not load ({}: {}). Rebuild the app.",
                     e.field, e.message
@@ -359,7 +358,7 @@ impl App {
     }
 
     /// The scenario shown, as its file has it (bundled or opened).
-    fn base(&self) -> Option<&Arc<Scenario>> {
+    fn base(&self) -> Option<&Rc<Scenario>> {
         if let Some(opened) = &self.opened {
             return Some(&opened.scenario);
         }
@@ -401,9 +400,9 @@ impl App {
             }
         };
         let text = open_file::opened_text(&file.name, &upload);
-        let scenario = Arc::new(upload.scenario);
+        let scenario = Rc::new(upload.scenario);
         self.leave_run();
-        self.timeline = Ok(Timeline::new(Arc::clone(&scenario)));
+        self.timeline = Ok(Timeline::new(Rc::clone(&scenario)));
         self.opened = Some(Opened {
             file: file.name,
             scenario,
@@ -509,7 +508,7 @@ impl App {
             }
         };
         let scenario = match link.apply_settings(&base) {
-            Ok(scenario) => Arc::new(scenario),
+            Ok(scenario) => Rc::new(scenario),
             Err(error) => {
                 problems.push(format!("its settings do not fit this scenario ({error})"));
                 base
@@ -860,7 +859,7 @@ impl Component for App {
                 let Ok(timeline) = &mut self.timeline else {
                     return false;
                 };
-                let current = Arc::clone(timeline.scenario());
+                let current = Rc::clone(timeline.scenario());
                 match with_setting(self.refusals, &current, &setting) {
                     Ok(scenario) if scenario == *current => self.refusal = None,
                     Ok(scenario) => {
@@ -869,7 +868,7 @@ impl Component for App {
                             Setting::Seed(_) => format!("seed {}", scenario.seed),
                             Setting::Replicas(_) => format!("{} replicas", scenario.replicas),
                         };
-                        let fresh = Timeline::new(Arc::new(scenario));
+                        let fresh = Timeline::new(Rc::new(scenario));
                         let before = std::mem::replace(timeline, fresh);
                         self.player = None;
                         self.refusal = None;

@@ -4,7 +4,7 @@
 use loglab::engine::log::Payload;
 use loglab::engine::Timeline;
 use loglab::ui::App;
-use std::sync::Arc;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlButtonElement};
 
@@ -53,7 +53,7 @@ pub async fn mount_with_handle(hash: &str) -> (Element, yew::AppHandle<App>) {
 }
 
 pub fn engine_for(name: &str) -> Timeline {
-    Timeline::new(Arc::new(loglab::scenarios::load(name).unwrap()))
+    Timeline::new(Rc::new(loglab::scenarios::load(name).unwrap()))
 }
 
 pub fn find(root: &Element, selector: &str) -> Option<Element> {

@@ -6,7 +6,7 @@ pub mod dom;
 
 use loglab::engine::report;
 use loglab::engine::{Scenario, TraceEvent, World};
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// Bundled scenarios that plant a bug on purpose; every other one must run
 /// clean.
@@ -20,12 +20,12 @@ pub const PLANTED_BUGS: &[&str] = &[
 ];
 
 /// A scenario from inline JSON; panics with the parse error (tests only).
-pub fn scenario(json: serde_json::Value) -> Arc<Scenario> {
-    Arc::new(Scenario::from_json(&json.to_string()).unwrap_or_else(|e| panic!("{e}")))
+pub fn scenario(json: serde_json::Value) -> Rc<Scenario> {
+    Rc::new(Scenario::from_json(&json.to_string()).unwrap_or_else(|e| panic!("{e}")))
 }
 
 /// Runs to the scenario's end and returns the world and the whole trace.
-pub fn run_with_trace(scenario: Arc<Scenario>) -> (World, Vec<TraceEvent>) {
+pub fn run_with_trace(scenario: Rc<Scenario>) -> (World, Vec<TraceEvent>) {
     let mut trace = Vec::new();
     let world = report::run(scenario, |e| trace.push(e.clone()));
     (world, trace)
