@@ -190,7 +190,7 @@ pub fn bench_timeline(
 
 /// Times the run this many times and keeps the fastest, so a busy machine
 /// disturbs the figure less.
-pub const RUNS: u32 = 3;
+pub const RUNS: u32 = 7;
 
 /// The simulated events of a whole run of `scenario`, counted on a run
 /// of its own so that the timed runs do nothing but run.
