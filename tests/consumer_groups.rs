@@ -59,7 +59,7 @@ fn data_integration_survives_a_member_crash_with_redeliveries() {
     let rebalances: Vec<(u64, Vec<Option<u8>>)> = trace
         .iter()
         .filter_map(|e| match &e.kind {
-            TraceKind::GroupRebalance { owners, .. } => Some((e.tick, owners.clone())),
+            TraceKind::GroupRebalance(rebalance) => Some((e.tick, rebalance.owners.clone())),
             _ => None,
         })
         .collect();
@@ -127,7 +127,7 @@ fn a_group_whose_members_all_crash_waits_and_resumes() {
     // Nobody was alive at the timeout: partitions went to nobody.
     assert!(trace.iter().any(|e| matches!(
         &e.kind,
-        TraceKind::GroupRebalance { owners, .. } if owners.iter().all(Option::is_none)
+        TraceKind::GroupRebalance(rebalance) if rebalance.owners.iter().all(Option::is_none)
     )));
     assert_eq!(group.members[1].partitions, vec![0, 1, 2]);
     assert!(!group.members[0].up);

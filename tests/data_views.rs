@@ -16,7 +16,7 @@ fn a_read_that_waits_for_its_write_is_listed_until_it_is_answered() {
         let answer = world
             .last_events()
             .iter()
-            .any(|e| matches!(&e.kind, TraceKind::SubscriberAnswer { waited: true, .. }));
+            .any(|e| matches!(&e.kind, TraceKind::SubscriberAnswer(a) if a.waited));
         if answer {
             assert!(waiting.is_empty(), "an answered read waits no more");
             answered = true;

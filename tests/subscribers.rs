@@ -5,6 +5,7 @@ mod common;
 
 use common::run_with_trace;
 use loglab::engine::report::RunReport;
+use loglab::engine::trace::SubscriberAnswer;
 use loglab::engine::{Scenario, TraceEvent, TraceKind};
 use serde_json::json;
 use std::rc::Rc;
@@ -147,16 +148,16 @@ fn answers(name: &str) -> (Vec<TraceKind>, RunReport) {
 #[test]
 fn read_your_writes_is_stale_without_waiting_and_exact_with_it() {
     let (stale, stale_report) = answers("read-your-writes-stale");
-    let [TraceKind::SubscriberAnswer {
+    let [TraceKind::SubscriberAnswer(answer)] = stale.as_slice() else {
+        panic!("one answer expected: {stale:?}");
+    };
+    let SubscriberAnswer {
         value,
         position,
         needed,
         waited,
         ..
-    }] = stale.as_slice()
-    else {
-        panic!("one answer expected: {stale:?}");
-    };
+    } = &**answer;
     assert_eq!((*value, *position, *needed, *waited), (None, 0, 2, false));
     let invariants: Vec<&str> = stale_report
         .violations
@@ -169,16 +170,16 @@ fn read_your_writes_is_stale_without_waiting_and_exact_with_it() {
         .contains("before its own write at #1"));
 
     let (waited, waited_report) = answers("read-your-writes-wait");
-    let [TraceKind::SubscriberAnswer {
+    let [TraceKind::SubscriberAnswer(answer)] = waited.as_slice() else {
+        panic!("one answer expected: {waited:?}");
+    };
+    let SubscriberAnswer {
         value,
         position,
         needed,
         waited,
         ..
-    }] = waited.as_slice()
-    else {
-        panic!("one answer expected: {waited:?}");
-    };
+    } = &**answer;
     assert_eq!((*value, *position, *needed, *waited), (Some(3), 2, 2, true));
     assert!(waited_report.violations.is_empty());
 }

@@ -7,7 +7,7 @@ use super::log::Payload;
 use super::service::State;
 use super::subscriber::{SubscriberKind, SUBSCRIBER_NODE};
 use super::table::fold_range;
-use super::trace::{TraceEvent, TraceKind};
+use super::trace::{GroupRebalance, SubscriberAnswer, TraceEvent, TraceKind};
 use super::world::{Node, World};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -155,17 +155,17 @@ impl Checkers {
     /// subscriber must have read at least up to that write's offset.
     fn read_your_writes(&mut self, world: &World, events: &[TraceEvent]) {
         for event in events {
-            let TraceKind::SubscriberAnswer {
+            let TraceKind::SubscriberAnswer(ref answer) = event.kind else {
+                continue;
+            };
+            let SubscriberAnswer {
                 ref subscriber,
                 client,
                 ref key,
                 position,
                 needed,
                 ..
-            } = event.kind
-            else {
-                continue;
-            };
+            } = **answer;
             if position < needed {
                 let explanation = format!(
                     "{client} read {key} from {subscriber}, which had read up to #{position}, \
@@ -244,12 +244,13 @@ impl Checkers {
     fn partition_order_kept(&mut self, world: &World, events: &[TraceEvent]) {
         for event in events {
             match &event.kind {
-                TraceKind::GroupRebalance {
-                    group,
-                    owners,
-                    from,
-                    ..
-                } => {
+                TraceKind::GroupRebalance(rebalance) => {
+                    let GroupRebalance {
+                        group,
+                        owners,
+                        from,
+                        ..
+                    } = &**rebalance;
                     for (p, (owner, &start)) in owners.iter().zip(from).enumerate() {
                         let watch = self
                             .partitions
@@ -706,12 +707,12 @@ mod tests {
         let group = || "g".to_owned();
         let rebalance = event(
             &world,
-            TraceKind::GroupRebalance {
+            TraceKind::GroupRebalance(Box::new(GroupRebalance {
                 group: group(),
                 generation: 1,
                 owners: vec![Some(0), Some(1)],
                 from: vec![0, 0],
-            },
+            })),
         );
         let read = |member, partition, from, to| {
             event(
@@ -753,12 +754,12 @@ mod tests {
         );
         let rebalance = event(
             &world,
-            TraceKind::GroupRebalance {
+            TraceKind::GroupRebalance(Box::new(GroupRebalance {
                 group: "g".into(),
                 generation: 2,
                 owners: vec![Some(1)],
                 from: vec![5],
-            },
+            })),
         );
         let mut checkers = Checkers::default();
         checkers.observe(&world, &[commit, rebalance]);

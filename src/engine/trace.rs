@@ -24,6 +24,31 @@ pub enum DropReason {
     NodeDown,
 }
 
+/// A consumer group started a new generation: `owners[p]` is the member
+/// that owns partition `p` (none if nobody is alive) and `from[p]` the
+/// committed offset it starts from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct GroupRebalance {
+    pub group: String,
+    pub generation: u64,
+    pub owners: Vec<Option<u8>>,
+    pub from: Vec<Offset>,
+}
+
+/// A client's read from a subscriber was answered. `needed` is the
+/// position that makes the client's own last acknowledged write visible;
+/// an answer from an earlier `position` is stale.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SubscriberAnswer {
+    pub subscriber: String,
+    pub client: ClientId,
+    pub key: String,
+    pub value: Option<i64>,
+    pub position: Offset,
+    pub needed: Offset,
+    pub waited: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TraceKind {
@@ -121,15 +146,9 @@ pub enum TraceKind {
         subscriber: String,
         what: String,
     },
-    /// A consumer group started a new generation: `owners[p]` is the
-    /// member that owns partition `p` (none if nobody is alive) and
-    /// `from[p]` the committed offset it starts from.
-    GroupRebalance {
-        group: String,
-        generation: u64,
-        owners: Vec<Option<u8>>,
-        from: Vec<Offset>,
-    },
+    /// A consumer group started a new generation. Boxed, as the rare kind
+    /// it is: every trace event is as large as the largest kind.
+    GroupRebalance(Box<GroupRebalance>),
     /// A group member processed changes `from..to` of a partition.
     MemberRead {
         group: String,
@@ -150,18 +169,9 @@ pub enum TraceKind {
         member: u8,
         what: String,
     },
-    /// A client's read from a subscriber was answered. `needed` is the
-    /// position that makes the client's own last acknowledged write
-    /// visible; an answer from an earlier `position` is stale.
-    SubscriberAnswer {
-        subscriber: String,
-        client: ClientId,
-        key: String,
-        value: Option<i64>,
-        position: Offset,
-        needed: Offset,
-        waited: bool,
-    },
+    /// A client's read from a subscriber was answered. Boxed, as the rare
+    /// kind it is: every trace event is as large as the largest kind.
+    SubscriberAnswer(Box<SubscriberAnswer>),
     /// A user asked a node to take over as primary.
     Promote {
         node: NodeId,
@@ -559,12 +569,13 @@ impl fmt::Display for TraceKind {
                 write!(f, "{subscriber} loads {rows} rows into the warehouse")
             }
             TraceKind::SubscriberState { subscriber, what } => write!(f, "{subscriber} {what}"),
-            TraceKind::GroupRebalance {
-                group,
-                generation,
-                owners,
-                from,
-            } => {
+            TraceKind::GroupRebalance(rebalance) => {
+                let GroupRebalance {
+                    group,
+                    generation,
+                    owners,
+                    from,
+                } = &**rebalance;
                 let shares: Vec<String> = owners
                     .iter()
                     .zip(from)
@@ -601,15 +612,16 @@ impl fmt::Display for TraceKind {
                 member,
                 what,
             } => write!(f, "{group} m{member} {what}"),
-            TraceKind::SubscriberAnswer {
-                subscriber,
-                client,
-                key,
-                value,
-                position,
-                needed,
-                ..
-            } => {
+            TraceKind::SubscriberAnswer(answer) => {
+                let SubscriberAnswer {
+                    subscriber,
+                    client,
+                    key,
+                    value,
+                    position,
+                    needed,
+                    ..
+                } = &**answer;
                 let seen = value.map_or("nothing".to_owned(), |v| v.to_string());
                 let verdict = if position < needed { " — stale" } else { "" };
                 write!(f, "{subscriber} answers {client}: {key} = {seen} (at #{position}, needs #{needed}){verdict}")

@@ -18,7 +18,9 @@ use super::scenario::Scenario;
 use super::service::{Machine, Surroundings};
 use super::subscriber::{Subscriber, SubscriberConfig, SUBSCRIBER_NODE};
 use super::table::compact;
-use super::trace::{DropReason, TraceEvent, TraceHasher, TraceKind};
+use super::trace::{
+    DropReason, GroupRebalance, SubscriberAnswer, TraceEvent, TraceHasher, TraceKind,
+};
 use serde::Serialize;
 use std::rc::Rc;
 
@@ -784,12 +786,12 @@ impl World {
             });
         }
         let group = &self.groups[index];
-        self.record(TraceKind::GroupRebalance {
+        self.record(TraceKind::GroupRebalance(Box::new(GroupRebalance {
             group: name,
             generation: group.generation,
             owners: group.owner.clone(),
             from: group.position.clone(),
-        });
+        })));
         self.wake_members();
     }
 
@@ -826,7 +828,7 @@ impl World {
 
     fn answer(&mut self, read: WaitingRead, waited: bool) {
         let sub = &self.subscribers[read.subscriber];
-        self.record(TraceKind::SubscriberAnswer {
+        self.record(TraceKind::SubscriberAnswer(Box::new(SubscriberAnswer {
             subscriber: self.scenario.subscribers[read.subscriber].name.clone(),
             client: read.client,
             value: sub.view.value_of(&read.key),
@@ -834,7 +836,7 @@ impl World {
             position: sub.position,
             needed: read.needed,
             waited,
-        });
+        })));
     }
 
     /// Answers the waiting reads this subscriber has now caught up with.

@@ -2,7 +2,7 @@
 //! which offset, and why it matters. The engine's own `Display` is terse
 //! (it serves logs and tests); these say the same thing in full.
 
-use crate::engine::trace::DropReason;
+use crate::engine::trace::{DropReason, GroupRebalance, SubscriberAnswer};
 use crate::engine::{Offset, TraceKind};
 
 /// A piece of a sentence: plain words, or something the user typed or the
@@ -264,12 +264,13 @@ pub fn narrate(kind: &TraceKind) -> Sentence {
             }
             other => Say::new(format!("{subscriber} {other}.")).tone(Alarm),
         },
-        TraceKind::GroupRebalance {
-            group,
-            generation,
-            owners,
-            from,
-        } => {
+        TraceKind::GroupRebalance(rebalance) => {
+            let GroupRebalance {
+                group,
+                generation,
+                owners,
+                from,
+            } = &**rebalance;
             let shares: Vec<String> = owners
                 .iter()
                 .zip(from)
@@ -315,15 +316,16 @@ pub fn narrate(kind: &TraceKind) -> Sentence {
             .tone(Alarm),
             other => Say::new(format!("{group} member m{member} {other}.")).tone(Normal),
         },
-        TraceKind::SubscriberAnswer {
-            subscriber,
-            client,
-            key,
-            value,
-            position,
-            needed,
-            waited,
-        } => {
+        TraceKind::SubscriberAnswer(answer) => {
+            let SubscriberAnswer {
+                subscriber,
+                client,
+                key,
+                value,
+                position,
+                needed,
+                waited,
+            } = &**answer;
             let seen = value.map_or("nothing".to_owned(), |v| v.to_string());
             let answer = Say::new(format!("{subscriber} answers {client}: "))
                 .code(format!("{key} = {seen}"));

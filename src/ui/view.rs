@@ -9,6 +9,7 @@ use crate::engine::report::MemberReport;
 use crate::engine::service::State;
 use crate::engine::subscriber::{Subscriber, SubscriberKind};
 use crate::engine::table::table_at;
+use crate::engine::trace::SubscriberAnswer;
 use crate::engine::world::Node;
 use crate::engine::{ClientId, NodeId, TraceEvent, TraceKind, World};
 use std::collections::BTreeSet;
@@ -547,24 +548,27 @@ pub fn recent_answers(events: &[TraceEvent]) -> Vec<AnswerView> {
         .iter()
         .cloned()
         .filter_map(|event| match event.kind {
-            TraceKind::SubscriberAnswer {
-                subscriber,
-                client,
-                key,
-                value,
-                position,
-                needed,
-                waited,
-            } => Some(AnswerView {
-                step: event.step,
-                subscriber,
-                client,
-                key,
-                value,
-                position,
-                needed,
-                waited,
-            }),
+            TraceKind::SubscriberAnswer(answer) => {
+                let SubscriberAnswer {
+                    subscriber,
+                    client,
+                    key,
+                    value,
+                    position,
+                    needed,
+                    waited,
+                } = *answer;
+                Some(AnswerView {
+                    step: event.step,
+                    subscriber,
+                    client,
+                    key,
+                    value,
+                    position,
+                    needed,
+                    waited,
+                })
+            }
             _ => None,
         })
         .collect();
