@@ -314,7 +314,10 @@ impl World {
             (a, b) => a.or(b),
         };
         let input = self.next_scenario_input().map(|i| i.tick);
-        earliest(earliest(input, self.next_load_tick()), self.queue.next_tick())
+        earliest(
+            earliest(input, self.next_load_tick()),
+            self.queue.next_tick(),
+        )
     }
 
     /// Direct access for checker tests that plant a fault by hand.
@@ -957,17 +960,19 @@ impl World {
     }
 
     fn deliver(&mut self, id: MsgId) {
-        let Some(msg) = self.network.land(id) else {
+        let Some(InFlight {
+            from, to, message, ..
+        }) = self.network.land(id)
+        else {
             return;
         };
-        let reason = if self.network.is_cut(msg.from, msg.to) {
+        let reason = if self.network.is_cut(from, to) {
             Some(DropReason::Partitioned)
-        } else if !self.is_up(msg.to) {
+        } else if !self.is_up(to) {
             Some(DropReason::NodeDown)
         } else {
             None
         };
-        let (from, to) = (msg.from, msg.to);
         if let Some(reason) = reason {
             self.record(TraceKind::Drop {
                 id,
@@ -978,7 +983,6 @@ impl World {
             return;
         }
         self.record(TraceKind::Deliver { id, from, to });
-        let message = msg.message;
         self.run_handler(to, |p, ctx, out| p.on_message(ctx, from, &message, out));
     }
 
