@@ -7,7 +7,7 @@ use super::log::Payload;
 use super::service::State;
 use super::subscriber::{SubscriberKind, SUBSCRIBER_NODE};
 use super::table::fold_range;
-use super::trace::{GroupRebalance, SubscriberAnswer, TraceEvent, TraceKind};
+use super::trace::{TraceEvent, TraceKind};
 use super::world::{Node, World};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -155,24 +155,20 @@ impl Checkers {
     /// subscriber must have read at least up to that write's offset.
     fn read_your_writes(&mut self, world: &World, events: &[TraceEvent]) {
         for event in events {
-            let TraceKind::SubscriberAnswer(ref answer) = event.kind else {
+            let TraceKind::SubscriberAnswer(ref a) = event.kind else {
                 continue;
             };
-            let SubscriberAnswer {
-                ref subscriber,
-                client,
-                ref key,
-                position,
-                needed,
-                ..
-            } = **answer;
-            if position < needed {
+            if a.stale() {
                 let explanation = format!(
-                    "{client} read {key} from {subscriber}, which had read up to #{position}, \
-                     before its own write at #{}: a stale read (wait for the offset to avoid it)",
-                    needed - 1
+                    "{} read {} from {}, which had read up to #{}, before its own write at #{}: \
+                     a stale read (wait for the offset to avoid it)",
+                    a.client,
+                    a.key,
+                    a.subscriber,
+                    a.position,
+                    a.needed - 1
                 );
-                let key = format!("{subscriber}/{client}/{}", event.step);
+                let key = format!("{}/{}/{}", a.subscriber, a.client, event.step);
                 self.report_keyed(world, READ_YOUR_WRITES, key, vec![], explanation);
             }
         }
@@ -245,19 +241,14 @@ impl Checkers {
         for event in events {
             match &event.kind {
                 TraceKind::GroupRebalance(rebalance) => {
-                    let GroupRebalance {
-                        group,
-                        owners,
-                        from,
-                        ..
-                    } = &**rebalance;
-                    for (p, (owner, &start)) in owners.iter().zip(from).enumerate() {
+                    let group = &rebalance.group;
+                    for (p, owner, start) in rebalance.shares() {
                         let watch = self
                             .partitions
                             .entry((group.clone(), p as u32))
                             .or_default();
                         let committed = watch.committed;
-                        watch.owner = *owner;
+                        watch.owner = owner;
                         watch.next = start;
                         if start != committed {
                             let what = if start > committed {
@@ -565,6 +556,7 @@ impl Checkers {
 mod tests {
     use super::*;
     use crate::engine::log::{Log, Payload, Record};
+    use crate::engine::trace::GroupRebalance;
     use crate::engine::{report, scenarios_for_tests::arithmetic};
 
     fn finished_world() -> World {

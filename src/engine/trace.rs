@@ -49,6 +49,22 @@ pub struct SubscriberAnswer {
     pub waited: bool,
 }
 
+impl GroupRebalance {
+    /// Each partition, the member that owns it now and the offset it
+    /// starts from.
+    pub fn shares(&self) -> impl Iterator<Item = (usize, Option<u8>, Offset)> + '_ {
+        (self.owners.iter().zip(&self.from).enumerate())
+            .map(|(p, (&owner, &from))| (p, owner, from))
+    }
+}
+
+impl SubscriberAnswer {
+    /// Whether the answer came from before the client's own write.
+    pub fn stale(&self) -> bool {
+        self.position < self.needed
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TraceKind {
@@ -569,25 +585,19 @@ impl fmt::Display for TraceKind {
                 write!(f, "{subscriber} loads {rows} rows into the warehouse")
             }
             TraceKind::SubscriberState { subscriber, what } => write!(f, "{subscriber} {what}"),
-            TraceKind::GroupRebalance(rebalance) => {
-                let GroupRebalance {
-                    group,
-                    generation,
-                    owners,
-                    from,
-                } = &**rebalance;
-                let shares: Vec<String> = owners
-                    .iter()
-                    .zip(from)
-                    .enumerate()
-                    .map(|(p, (owner, offset))| {
+            TraceKind::GroupRebalance(r) => {
+                let shares: Vec<String> = r
+                    .shares()
+                    .map(|(p, owner, offset)| {
                         let owner = owner.map_or("nobody".to_owned(), |m| format!("m{m}"));
                         format!("p{p}→{owner}@{offset}")
                     })
                     .collect();
                 write!(
                     f,
-                    "{group} rebalances, generation {generation}: {}",
+                    "{} rebalances, generation {}: {}",
+                    r.group,
+                    r.generation,
                     shares.join(" ")
                 )
             }
@@ -612,19 +622,14 @@ impl fmt::Display for TraceKind {
                 member,
                 what,
             } => write!(f, "{group} m{member} {what}"),
-            TraceKind::SubscriberAnswer(answer) => {
-                let SubscriberAnswer {
-                    subscriber,
-                    client,
-                    key,
-                    value,
-                    position,
-                    needed,
-                    ..
-                } = &**answer;
-                let seen = value.map_or("nothing".to_owned(), |v| v.to_string());
-                let verdict = if position < needed { " — stale" } else { "" };
-                write!(f, "{subscriber} answers {client}: {key} = {seen} (at #{position}, needs #{needed}){verdict}")
+            TraceKind::SubscriberAnswer(a) => {
+                let seen = a.value.map_or("nothing".to_owned(), |v| v.to_string());
+                let verdict = if a.stale() { " — stale" } else { "" };
+                write!(
+                    f,
+                    "{} answers {}: {} = {seen} (at #{}, needs #{}){verdict}",
+                    a.subscriber, a.client, a.key, a.position, a.needed
+                )
             }
             TraceKind::Promote { node } => write!(f, "{node} is asked to take over"),
             TraceKind::Role { node, role, epoch } => {

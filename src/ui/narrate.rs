@@ -2,7 +2,7 @@
 //! which offset, and why it matters. The engine's own `Display` is terse
 //! (it serves logs and tests); these say the same thing in full.
 
-use crate::engine::trace::{DropReason, GroupRebalance, SubscriberAnswer};
+use crate::engine::trace::DropReason;
 use crate::engine::{Offset, TraceKind};
 
 /// A piece of a sentence: plain words, or something the user typed or the
@@ -264,24 +264,18 @@ pub fn narrate(kind: &TraceKind) -> Sentence {
             }
             other => Say::new(format!("{subscriber} {other}.")).tone(Alarm),
         },
-        TraceKind::GroupRebalance(rebalance) => {
-            let GroupRebalance {
-                group,
-                generation,
-                owners,
-                from,
-            } = &**rebalance;
-            let shares: Vec<String> = owners
-                .iter()
-                .zip(from)
-                .enumerate()
-                .map(|(p, (owner, offset))| match owner {
+        TraceKind::GroupRebalance(r) => {
+            let shares: Vec<String> = r
+                .shares()
+                .map(|(p, owner, offset)| match owner {
                     Some(m) => format!("p{p} to m{m} from {offset}"),
                     None => format!("p{p} to nobody"),
                 })
                 .collect();
             Say::new(format!(
-                "{group} rebalances into generation {generation}: {}.",
+                "{} rebalances into generation {}: {}.",
+                r.group,
+                r.generation,
                 shares.join(", ")
             ))
             .tone(Alarm)
@@ -316,31 +310,23 @@ pub fn narrate(kind: &TraceKind) -> Sentence {
             .tone(Alarm),
             other => Say::new(format!("{group} member m{member} {other}.")).tone(Normal),
         },
-        TraceKind::SubscriberAnswer(answer) => {
-            let SubscriberAnswer {
-                subscriber,
-                client,
-                key,
-                value,
-                position,
-                needed,
-                waited,
-            } = &**answer;
-            let seen = value.map_or("nothing".to_owned(), |v| v.to_string());
-            let answer = Say::new(format!("{subscriber} answers {client}: "))
-                .code(format!("{key} = {seen}"));
-            if position < needed {
+        TraceKind::SubscriberAnswer(a) => {
+            let client = a.client;
+            let seen = a.value.map_or("nothing".to_owned(), |v| v.to_string());
+            let answer = Say::new(format!("{} answers {client}: ", a.subscriber))
+                .code(format!("{} = {seen}", a.key));
+            if a.stale() {
                 answer
                     .then(format!(
                         ". Stale: it had read up to #{}, but {client}'s own write is at #{}.",
-                        position.saturating_sub(1),
-                        needed - 1
+                        a.position.saturating_sub(1),
+                        a.needed - 1
                     ))
                     .tone(Alarm)
-            } else if *needed == 0 {
+            } else if a.needed == 0 {
                 answer.then(".").tone(Normal)
             } else {
-                let how = if *waited {
+                let how = if a.waited {
                     "after waiting until it "
                 } else {
                     "it already "
@@ -348,7 +334,7 @@ pub fn narrate(kind: &TraceKind) -> Sentence {
                 answer
                     .then(format!(
                         ", {how}had read {client}'s own write at #{}.",
-                        needed - 1
+                        a.needed - 1
                     ))
                     .tone(Normal)
             }

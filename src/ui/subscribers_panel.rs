@@ -132,7 +132,8 @@ pub struct ReadYourWriteProps {
     pub on_input: Callback<Input>,
 }
 
-fn answer(a: &AnswerView) -> Html {
+fn answer(view: &AnswerView) -> Html {
+    let (step, a) = (view.step, &view.answer);
     let seen = a.value.map_or("nothing".to_owned(), |v| v.to_string());
     let verdict = if a.stale() {
         format!(
@@ -152,7 +153,7 @@ fn answer(a: &AnswerView) -> Html {
     html! {
         <li class={classes!("answer", if a.stale() { "stale" } else { "fresh" })}>
             <span class="badge">{ if a.stale() { "\u{26a0} STALE" } else { "\u{2713} fresh" } }</span>
-            <span>{ format!("step {}: {} answered {}: ", a.step, a.subscriber, a.client) }
+            <span>{ format!("step {step}: {} answered {}: ", a.subscriber, a.client) }
                 <code>{ format!("{} = {seen}", a.key) }</code></span>
             <span class="why">{ verdict }</span>
         </li>

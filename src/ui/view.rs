@@ -523,23 +523,12 @@ pub fn query_choices(world: &World, clients: Vec<ClientId>) -> QueryChoices {
     }
 }
 
-/// An answer a subscriber gave a client, as the trace recorded it.
+/// An answer a subscriber gave a client, as the trace recorded it, and
+/// the step it came in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AnswerView {
     pub step: u64,
-    pub subscriber: String,
-    pub client: ClientId,
-    pub key: String,
-    pub value: Option<i64>,
-    pub position: u64,
-    pub needed: u64,
-    pub waited: bool,
-}
-
-impl AnswerView {
-    pub fn stale(&self) -> bool {
-        self.position < self.needed
-    }
+    pub answer: SubscriberAnswer,
 }
 
 /// Answers among `events` (the last `ANSWER_WINDOW` steps'), newest first.
@@ -548,27 +537,10 @@ pub fn recent_answers(events: &[TraceEvent]) -> Vec<AnswerView> {
         .iter()
         .cloned()
         .filter_map(|event| match event.kind {
-            TraceKind::SubscriberAnswer(answer) => {
-                let SubscriberAnswer {
-                    subscriber,
-                    client,
-                    key,
-                    value,
-                    position,
-                    needed,
-                    waited,
-                } = *answer;
-                Some(AnswerView {
-                    step: event.step,
-                    subscriber,
-                    client,
-                    key,
-                    value,
-                    position,
-                    needed,
-                    waited,
-                })
-            }
+            TraceKind::SubscriberAnswer(answer) => Some(AnswerView {
+                step: event.step,
+                answer: *answer,
+            }),
             _ => None,
         })
         .collect();
