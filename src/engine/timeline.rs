@@ -137,17 +137,27 @@ struct Keyframe {
     world: World,
     /// `memory::world_bytes(&world)`, taken once.
     bytes: usize,
+    /// When the next keyframe is due if this is the newest: at this
+    /// position and trace length or later (see `Timeline::keep_keyframe`),
+    /// worked out once rather than at every step.
+    next_due: (usize, u64),
 }
 
 impl Keyframe {
     /// A snapshot of `world`, without its last step's events: seeking
     /// replays at least one step from the keyframe before the target
-    /// ([`Timeline::keyframe_before`]), which makes them again.
-    fn of(world: &World) -> Keyframe {
+    /// ([`Timeline::keyframe_before`]), which makes them again. The next
+    /// one is due `every` steps and, as `spacing` asks for a world this
+    /// size, enough trace events later.
+    fn of(world: &World, every: usize, spacing: KeyframeSpacing) -> Keyframe {
         let world = world.snapshot();
+        let position = world.step_count() as usize;
+        let bytes = memory::world_bytes(&world);
+        let events = world.trace_len() + spacing.events_after(bytes);
         Keyframe {
-            position: world.step_count() as usize,
-            bytes: memory::world_bytes(&world),
+            position,
+            bytes,
+            next_due: (position + every, events),
             world,
         }
     }
@@ -209,20 +219,21 @@ impl Timeline {
         limits: HistoryLimits,
     ) -> Timeline {
         let world = World::new(scenario);
-        let first = Keyframe::of(&world);
+        let every = every.max(1);
+        let first = Keyframe::of(&world, every, spacing);
         Timeline {
             actions: Vec::new(),
             start: 0,
             keyframe_bytes: first.bytes,
             keyframes: vec![first],
-            every: every.max(1),
+            every,
             spacing,
             limits: HistoryLimits {
                 max_steps: limits.max_steps.max(1),
                 max_keyframes: limits.max_keyframes.max(2),
                 ..limits
             },
-            old_stride: every.max(1),
+            old_stride: every,
             thinned_before: 0,
             forgotten_inputs: Vec::new(),
             input_positions: Vec::new(),
@@ -426,18 +437,13 @@ impl Timeline {
     /// `every` steps, and (where `spacing` asks) enough trace events that
     /// copying the world costs little beside running them.
     fn keep_keyframe(&mut self) {
-        let position = self.position();
-        let last = self
+        let (position, events) = self
             .keyframes
             .last()
-            .expect("the first keyframe is never dropped");
-        let events = self
-            .world
-            .trace_len()
-            .saturating_sub(last.world.trace_len());
-        if position >= last.position + self.every && events >= self.spacing.events_after(last.bytes)
-        {
-            let keyframe = Keyframe::of(&self.world);
+            .expect("the first keyframe is never dropped")
+            .next_due;
+        if self.position() >= position && self.world.trace_len() >= events {
+            let keyframe = Keyframe::of(&self.world, self.every, self.spacing);
             self.keyframe_bytes += keyframe.bytes;
             self.keyframes.push(keyframe);
             if self.over_limits() {
