@@ -264,8 +264,8 @@ struct SweepSummary {
     replay: Option<String>,
 }
 
-/// What the sweep keeps of one run: the parts of its report that cross
-/// from a worker thread (a report's final states share keys through `Rc`).
+/// What the sweep keeps of one run, as its report says it. Plain data, so
+/// it crosses back from a worker thread (a world shares keys through `Rc`).
 struct SweptRun {
     seed: u64,
     trace_hash: String,
@@ -274,12 +274,12 @@ struct SweptRun {
 }
 
 impl SweptRun {
-    fn of(report: &RunReport) -> SweptRun {
+    fn of(world: &loglab::engine::World) -> SweptRun {
         SweptRun {
-            seed: report.seed,
-            trace_hash: report.trace_hash.clone(),
-            steps: report.steps,
-            violations: report.violations.clone(),
+            seed: world.scenario().seed,
+            trace_hash: report::hash_hex(world.trace_hash()),
+            steps: world.step_count(),
+            violations: world.violations().to_vec(),
         }
     }
 }
@@ -307,7 +307,7 @@ fn sweep(file: &Path, seeds: Range<u64>, faults: bool) -> Result<(), String> {
                             let world =
                                 report::run(Rc::new(variant(scenario, seed, faults)), |_| {});
                             bar.inc(1);
-                            SweptRun::of(&RunReport::of(&world))
+                            SweptRun::of(&world)
                         })
                         .collect::<Vec<_>>()
                 })
