@@ -102,7 +102,7 @@ fn trace_flag_prints_json_lines_then_the_report() {
     assert_eq!(events[0]["kind"], "write");
     assert!(events
         .iter()
-        .any(|e| e["kind"] == "apply" && e["state"] == "6"));
+        .any(|e| e["kind"] == "apply" && e["change"] == "6"));
 }
 
 #[test]

@@ -63,8 +63,8 @@ fn each_replica_passes_through_the_essays_values() {
             .iter()
             .filter_map(|e| match e.kind {
                 TraceKind::Apply {
-                    node, ref state, ..
-                } if node == NodeId(replica) => Some(state.clone()),
+                    node, ref change, ..
+                } if node == NodeId(replica) => Some(change.to_string()),
                 _ => None,
             })
             .collect();
@@ -248,7 +248,7 @@ fn a_crash_loses_volatile_state_and_a_restart_replays_the_log() {
         .last_events()
         .iter()
         .filter_map(|e| match e.kind {
-            TraceKind::Apply { ref state, .. } => Some(state.clone()),
+            TraceKind::Apply { ref change, .. } => Some(change.to_string()),
             _ => None,
         })
         .collect();

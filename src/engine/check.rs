@@ -582,7 +582,7 @@ mod tests {
             TraceKind::Apply {
                 node: NodeId(2),
                 offset: 2,
-                state: "7".into(),
+                change: crate::engine::service::StateChange::Number(7),
             },
         );
         let mut checkers = Checkers::default();

@@ -61,13 +61,17 @@ fn view_bytes(view: &View) -> usize {
 }
 
 fn message_bytes(message: &InFlight) -> usize {
-    let records = match &message.message {
+    let records = match &*message.message {
         Message::Replicate { records, .. } | Message::Append { records, .. } => records.len(),
         _ => 0,
     };
     size_of::<InFlight>()
         + size_of::<u64>()
         + 2 * size_of::<usize>()
+        // The message's own allocation, shared with the trace: two counts
+        // and the message.
+        + 2 * size_of::<usize>()
+        + size_of::<Message>()
         + records * size_of::<Record>()
 }
 

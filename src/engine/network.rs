@@ -8,6 +8,7 @@ use super::protocol::Message;
 use super::rng::Ratio;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, VecDeque};
+use std::rc::Rc;
 
 /// Latency of one message, uniform in `min..=max` ticks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,7 +85,8 @@ pub struct InFlight {
     pub id: MsgId,
     pub from: NodeId,
     pub to: NodeId,
-    pub message: Message,
+    /// Shared with the trace's `Send` event (and a duplicate's copy).
+    pub message: Rc<Message>,
     pub sent_tick: Tick,
     pub deliver_tick: Tick,
 }
@@ -180,7 +182,7 @@ mod tests {
             id: MsgId(id),
             from: NodeId(0),
             to: NodeId(1),
-            message: Message::Ack { log_end: id },
+            message: Rc::new(Message::Ack { log_end: id }),
             sent_tick: 0,
             deliver_tick: 1,
         }

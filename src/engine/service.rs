@@ -19,7 +19,6 @@ use std::str::FromStr;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::ids::{NodeId, Offset, Tick};
-use super::text::push_i64;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(into = "String")]
@@ -366,30 +365,47 @@ impl State {
     }
 }
 
-impl State {
-    /// What applying `write` left, in a few words: the number, or the
-    /// changed key of a table (`apples=4`, `pears deleted`).
-    pub fn change_summary(&self, write: Option<&Write>) -> String {
-        let mut out = String::new();
-        self.write_change_summary(write, &mut out);
-        out
-    }
+/// What applying one record did to a replica's state, as the trace keeps
+/// it: the number afterwards, or the table's changed key. Never the whole
+/// table, so applying stays O(1) however big it grows; and no text until
+/// it is shown (`4`, `apples=4`, `pears deleted`, `no change`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "String")]
+pub enum StateChange {
+    /// The arithmetic service's value afterwards.
+    Number(i64),
+    Put(Key, i64),
+    Delete(Key),
+    /// A table record that changed nothing (an epoch start).
+    Unchanged,
+}
 
-    /// Appends `change_summary` to `out`.
-    pub fn write_change_summary(&self, write: Option<&Write>, out: &mut String) {
-        match (self, write) {
-            (State::Number(n), _) => push_i64(out, *n),
-            (State::Table(_), Some(Write::Put(key, value))) => {
-                out.push_str(key);
-                out.push('=');
-                push_i64(out, *value);
-            }
-            (State::Table(_), Some(Write::Delete(key))) => {
-                out.push_str(key);
-                out.push_str(" deleted");
-            }
-            (State::Table(_), _) => out.push_str("no change"),
+impl StateChange {
+    /// What installing `write` (already installed) left `state` with.
+    pub fn of(state: &State, write: Option<Write>) -> StateChange {
+        match (state, write) {
+            (State::Number(n), _) => StateChange::Number(*n),
+            (State::Table(_), Some(Write::Put(key, value))) => StateChange::Put(key, value),
+            (State::Table(_), Some(Write::Delete(key))) => StateChange::Delete(key),
+            (State::Table(_), Some(Write::Number(_)) | None) => StateChange::Unchanged,
         }
+    }
+}
+
+impl fmt::Display for StateChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateChange::Number(n) => write!(f, "{n}"),
+            StateChange::Put(key, value) => write!(f, "{key}={value}"),
+            StateChange::Delete(key) => write!(f, "{key} deleted"),
+            StateChange::Unchanged => f.write_str("no change"),
+        }
+    }
+}
+
+impl From<StateChange> for String {
+    fn from(change: StateChange) -> String {
+        change.to_string()
     }
 }
 

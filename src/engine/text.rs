@@ -1,16 +1,4 @@
-//! Decimal numbers written straight into a `String`: the labels the engine
-//! builds on nearly every step (message labels, applied changes) would
-//! otherwise spend most of their time in the formatting machinery.
-
-/// Appends the decimal digits of `n`, as `Display` writes them.
-pub(crate) fn push_u64(out: &mut String, n: u64) {
-    out.push_str(itoa::Buffer::new().format(n));
-}
-
-/// Appends `n` as `Display` writes it.
-pub(crate) fn push_i64(out: &mut String, n: i64) {
-    out.push_str(itoa::Buffer::new().format(n));
-}
+//! Text helpers for reading scenario files.
 
 /// Reads a string and parses it with `FromStr`. The error is raised while
 /// the parser is at the string, so `serde_json` reports that position and
@@ -31,21 +19,4 @@ where
         }
     }
     deserializer.deserialize_str(Parse(std::marker::PhantomData))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_read_as_display_writes_them() {
-        for n in [0, 1, -1, 9, 10, -10, 99, 1_000_000_007, i64::MIN, i64::MAX] {
-            let mut out = String::from("x");
-            push_i64(&mut out, n);
-            assert_eq!(out, format!("x{n}"));
-        }
-        let mut out = String::new();
-        push_u64(&mut out, u64::MAX);
-        assert_eq!(out, u64::MAX.to_string());
-    }
 }

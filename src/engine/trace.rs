@@ -5,15 +5,17 @@
 //! same things in the same order.
 
 use super::ids::{ClientId, MsgId, NodeId, Offset, Tick};
-use super::log::Payload;
+use super::log::{Payload, Record};
+use super::protocol::Message;
 use super::protocol::Role;
-use super::service::Command;
-use serde::{Deserialize, Serialize};
+use super::service::{Command, StateChange};
+use serde::Serialize;
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 use xxhash_rust::xxh3::Xxh3Default;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DropReason {
     /// The network lost it (the link's drop probability).
@@ -27,7 +29,7 @@ pub enum DropReason {
 /// A consumer group started a new generation: `owners[p]` is the member
 /// that owns partition `p` (none if nobody is alive) and `from[p]` the
 /// committed offset it starts from.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct GroupRebalance {
     pub group: String,
     pub generation: u64,
@@ -38,7 +40,7 @@ pub struct GroupRebalance {
 /// A client's read from a subscriber was answered. `needed` is the
 /// position that makes the client's own last acknowledged write visible;
 /// an answer from an earlier `position` is stale.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct SubscriberAnswer {
     pub subscriber: String,
     pub client: ClientId,
@@ -65,7 +67,7 @@ impl SubscriberAnswer {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TraceKind {
     /// A client's write reached a node.
@@ -84,7 +86,7 @@ pub enum TraceKind {
         id: MsgId,
         from: NodeId,
         to: NodeId,
-        message: String,
+        message: SentMessage,
         deliver_tick: Tick,
     },
     Duplicate {
@@ -119,13 +121,12 @@ pub enum TraceKind {
         node: NodeId,
         offset: Offset,
     },
-    /// A record was applied; `state` is what it changed: the number
-    /// afterwards, or the table's changed key (`apples=4`, `pears deleted`).
-    /// Never the whole table, so applying stays O(1) however big it grows.
+    /// A record was applied; `change` is what it changed: the number
+    /// afterwards, or the table's changed key.
     Apply {
         node: NodeId,
         offset: Offset,
-        state: String,
+        change: StateChange,
     },
     Reply {
         node: NodeId,
@@ -237,12 +238,105 @@ impl TraceKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct TraceEvent {
     pub step: u64,
     pub tick: Tick,
     #[serde(flatten)]
     pub kind: TraceKind,
+}
+
+/// A sent message as the trace keeps it: the message itself, shared with
+/// the wire, so sending writes no text. It stands for its label (the
+/// message's `Display`: `append e2 #7 put k 3`): it is hashed by what the
+/// label shows, written out only when shown, and serialized as that text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SentMessage(pub Rc<Message>);
+
+impl std::ops::Deref for SentMessage {
+    type Target = Message;
+    fn deref(&self) -> &Message {
+        &self.0
+    }
+}
+
+impl fmt::Display for SentMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for SentMessage {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        out.collect_str(&self.0)
+    }
+}
+
+/// Exactly the facts the label shows, each variant's after its own first
+/// byte: two messages with the same label hash alike (the records of a
+/// batch beyond their count, a commit mark, are not in the trace).
+impl Hash for SentMessage {
+    fn hash<H: Hasher>(&self, out: &mut H) {
+        /// How many records, and the one payload the label shows.
+        fn records<H: Hasher>(records: &[Record], out: &mut H) {
+            out.write_usize(records.len());
+            if let [one] = records {
+                one.payload.hash(out);
+            }
+        }
+        match &*self.0 {
+            Message::Replicate {
+                from_offset,
+                records: carried,
+                ..
+            } => {
+                out.write_u8(0);
+                out.write_u64(*from_offset);
+                records(carried, out);
+            }
+            Message::Ack { log_end } => {
+                out.write_u8(1);
+                out.write_u64(*log_end);
+            }
+            Message::Fetch { from_offset } => {
+                out.write_u8(2);
+                out.write_u64(*from_offset);
+            }
+            Message::Append {
+                epoch,
+                prev,
+                records: carried,
+                ..
+            } => {
+                out.write_u8(3);
+                out.write_u64(*epoch);
+                records(carried, out);
+                // Where a batch starts; a heartbeat's label says only its epoch.
+                if !carried.is_empty() {
+                    out.write_u64(prev.map_or(0, |(offset, _)| offset + 1));
+                }
+            }
+            Message::AppendReply { epoch, ok, log_end } => {
+                out.write_u8(4);
+                out.write_u64(*epoch);
+                out.write_u8(u8::from(*ok));
+                out.write_u64(*log_end);
+            }
+            Message::Propose { epoch, .. } => {
+                out.write_u8(5);
+                out.write_u64(*epoch);
+            }
+            Message::Promise { epoch, granted } => {
+                out.write_u8(6);
+                out.write_u64(*epoch);
+                out.write_u8(u8::from(*granted));
+            }
+            Message::Command { command } => {
+                out.write_u8(7);
+                command.hash(out);
+            }
+        }
+    }
 }
 
 /// The hash of a whole trace, one event at a time: xxh3 (64 bits, seed 0)
@@ -398,7 +492,7 @@ fn encode_kind(kind: &TraceKind, out: &mut StableBytes<'_, impl ByteSink>) {
             deliver_tick,
         } => {
             out.message(2, *id, *from, *to);
-            out.write_str_bytes(message);
+            message.hash(out);
             out.write_u64(*deliver_tick);
         }
         TraceKind::Duplicate {
@@ -445,12 +539,12 @@ fn encode_kind(kind: &TraceKind, out: &mut StableBytes<'_, impl ByteSink>) {
         TraceKind::Apply {
             node,
             offset,
-            state,
+            change,
         } => {
             out.write_u8(9);
             out.write_u8(node.0);
             out.write_u64(*offset);
-            out.write_str_bytes(state);
+            change.hash(out);
         }
         TraceKind::Reply {
             node,
@@ -476,12 +570,6 @@ fn encode_kind(kind: &TraceKind, out: &mut StableBytes<'_, impl ByteSink>) {
 struct StableBytes<'a, S: ByteSink>(&'a mut S);
 
 impl<S: ByteSink> StableBytes<'_, S> {
-    /// A string as `Hash` writes it: its bytes, then `0xff`.
-    fn write_str_bytes(&mut self, text: &str) {
-        self.0.put(text.as_bytes());
-        self.0.put(&[0xff]);
-    }
-
     /// The variant index and the fields every message event starts with.
     fn message(&mut self, variant: u8, id: MsgId, from: NodeId, to: NodeId) {
         self.write_u8(variant);
@@ -675,9 +763,9 @@ impl fmt::Display for TraceKind {
             TraceKind::Apply {
                 node,
                 offset,
-                state,
+                change,
             } => {
-                write!(f, "{node} applies #{offset} → {state}")
+                write!(f, "{node} applies #{offset} → {change}")
             }
             TraceKind::Reply {
                 node,
@@ -699,9 +787,132 @@ impl fmt::Display for TraceKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::ids::NodeId;
+    use crate::engine::protocol::Message;
+    use crate::engine::service::{Command, Write};
     use crate::engine::world::World;
     use std::collections::BTreeSet;
     use std::rc::Rc;
+
+    fn record(offset: Offset, payload: Payload) -> Record {
+        Record {
+            offset,
+            epoch: 2,
+            writer: NodeId(0),
+            payload,
+        }
+    }
+
+    /// Two sent messages hash alike exactly when their labels read alike:
+    /// the hash holds every fact a label shows and nothing it does not.
+    #[test]
+    fn sent_messages_hash_as_their_labels_read() {
+        let numbers = [0, 7, -3, 10, 1_000_000_007, i64::MIN, i64::MAX];
+        let mut payloads: Vec<Payload> = numbers
+            .iter()
+            .flat_map(|&n| {
+                [
+                    Payload::Command(Command::Add(n)),
+                    Payload::Command(Command::Sub(n)),
+                    Payload::Command(Command::Mul(n)),
+                    Payload::Command(Command::Set(n)),
+                    Payload::Command(Command::AddRandom(n)),
+                    Payload::Write(Write::Number(n)),
+                ]
+            })
+            .collect();
+        for &n in &numbers {
+            payloads.push(Payload::Command(Command::Put("k7".into(), n)));
+            payloads.push(Payload::Write(Write::Put("apples".into(), n)));
+        }
+        payloads.push(Payload::Command(Command::Delete("k".into())));
+        payloads.push(Payload::Command(Command::Incr("pears".into())));
+        payloads.push(Payload::Write(Write::Delete("k12".into())));
+        payloads.push(Payload::EpochStart { primary: NodeId(3) });
+        let offsets = [0, 9, 10, 99, u64::MAX / 4];
+        let mut messages = Vec::new();
+        for &o in &offsets {
+            messages.push(Message::Ack { log_end: o });
+            messages.push(Message::Fetch { from_offset: o });
+            for ok in [true, false] {
+                messages.push(Message::AppendReply {
+                    epoch: o,
+                    ok,
+                    log_end: o / 2,
+                });
+            }
+            let batches: Vec<Vec<Record>> = std::iter::once(Vec::new())
+                .chain(payloads.iter().map(|p| vec![record(o, p.clone())]))
+                .chain(std::iter::once(vec![
+                    record(0, payloads[0].clone()),
+                    record(1, payloads[1].clone()),
+                ]))
+                .collect();
+            for records in batches {
+                messages.push(Message::Replicate {
+                    from_offset: o,
+                    records: records.clone(),
+                    leader_end: o,
+                    commit: 0,
+                });
+                for prev in [None, Some((o / 3, 1))] {
+                    messages.push(Message::Append {
+                        epoch: o % 1000,
+                        prev,
+                        records: records.clone(),
+                        commit: 0,
+                    });
+                }
+            }
+        }
+        messages.push(Message::Promise {
+            epoch: 3,
+            granted: true,
+        });
+        // A second commit mark and leader end: not in a label, nor the hash.
+        let unseen: Vec<Message> = messages
+            .iter()
+            .filter_map(|m| match m.clone() {
+                Message::Replicate {
+                    from_offset,
+                    records,
+                    ..
+                } => Some(Message::Replicate {
+                    from_offset,
+                    records,
+                    leader_end: 1,
+                    commit: 1,
+                }),
+                Message::Append {
+                    epoch,
+                    prev,
+                    records,
+                    ..
+                } => Some(Message::Append {
+                    epoch,
+                    prev,
+                    records,
+                    commit: 1,
+                }),
+                _ => None,
+            })
+            .collect();
+        messages.extend(unseen);
+        let encoded: Vec<(String, Vec<u8>)> = messages
+            .into_iter()
+            .map(|message| {
+                let mut bytes = Vec::new();
+                SentMessage(Rc::new(message.clone())).hash(&mut StableBytes(&mut bytes));
+                (message.to_string(), bytes)
+            })
+            .collect();
+        let labels: BTreeSet<&String> = encoded.iter().map(|(label, _)| label).collect();
+        let hashes: BTreeSet<&Vec<u8>> = encoded.iter().map(|(_, bytes)| bytes).collect();
+        let pairs: BTreeSet<(&String, &Vec<u8>)> = encoded.iter().map(|(l, b)| (l, b)).collect();
+        assert!(labels.len() > 400, "{} distinct labels", labels.len());
+        assert_eq!(labels.len(), pairs.len(), "one hash per label");
+        assert_eq!(hashes.len(), pairs.len(), "one label per hash");
+    }
 
     /// The trace hash of `events`, all at once.
     fn trace_hash<'e>(events: impl IntoIterator<Item = &'e TraceEvent>) -> u64 {

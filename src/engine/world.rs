@@ -15,11 +15,11 @@ use super::protocol::{ClientRequest, Ctx, Effect, Message, Out, Protocol, Role};
 use super::queue::{Event, EventQueue, QueueKey};
 use super::rng::SimRng;
 use super::scenario::Scenario;
-use super::service::{Machine, Surroundings};
+use super::service::{Machine, StateChange, Surroundings};
 use super::subscriber::{Subscriber, SubscriberConfig, SUBSCRIBER_NODE};
 use super::table::compact;
 use super::trace::{
-    DropReason, GroupRebalance, SubscriberAnswer, TraceEvent, TraceHasher, TraceKind,
+    DropReason, GroupRebalance, SentMessage, SubscriberAnswer, TraceEvent, TraceHasher, TraceKind,
 };
 use serde::Serialize;
 use std::rc::Rc;
@@ -64,10 +64,6 @@ pub struct ClientAck {
     pub tick: Tick,
 }
 
-/// At most this many label buffers are kept for reuse (`World::spare_text`):
-/// about 2 MB, enough for a restart that replays a 32,768-record log.
-const SPARE_TEXT_BUFFERS: usize = 1 << 15;
-
 #[derive(Clone, Debug)]
 pub struct World {
     scenario: Rc<Scenario>,
@@ -106,10 +102,6 @@ pub struct World {
     lags: Vec<Offset>,
     /// The effect buffer handlers fill, reused so a handler allocates nothing.
     effects_scratch: Vec<Effect>,
-    /// The text buffers of the last step's labels (messages sent, changes
-    /// applied), emptied and reused by the next step's, so tracing a label
-    /// allocates nothing once the buffers exist.
-    spare_text: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -159,7 +151,6 @@ impl World {
             lag_samples: Vec::new(),
             lags: Vec::new(),
             effects_scratch: Vec::new(),
-            spare_text: Vec::new(),
         };
         world.groups = world
             .scenario
@@ -240,7 +231,6 @@ impl World {
             lag_samples: self.lag_samples.clone(),
             lags: self.lags.clone(),
             effects_scratch: Vec::new(),
-            spare_text: Vec::new(),
         }
     }
     pub fn tick(&self) -> Tick {
@@ -397,33 +387,7 @@ impl World {
 
     fn begin_step(&mut self) {
         self.step += 1;
-        for event in &mut self.last_events {
-            if let TraceKind::Send { message: text, .. } | TraceKind::Apply { state: text, .. } =
-                &mut event.kind
-            {
-                // A few dozen cover a usual step. A restart that replays a
-                // whole log makes thousands; keeping them for the next
-                // replay spares the allocator a burst it handled badly
-                // (callgrind, 20,000 bench ticks: -1.9 % instructions).
-                if self.spare_text.len() < SPARE_TEXT_BUFFERS {
-                    self.spare_text.push(std::mem::take(text));
-                }
-            }
-        }
         self.last_events.clear();
-    }
-
-    /// An empty buffer for a label, reused from an earlier step if one is
-    /// spare.
-    fn text_buffer(&mut self) -> String {
-        match self.spare_text.pop() {
-            Some(mut text) => {
-                text.clear();
-                text
-            }
-            // Sized for the usual label, so writing it does not regrow.
-            None => String::with_capacity(32),
-        }
     }
 
     /// Lets the checkers look at the finished step; they only observe.
@@ -1114,7 +1078,6 @@ impl World {
             if offset >= up_to || offset >= self.nodes[index].log.end() {
                 break;
             }
-            let mut state = self.text_buffer();
             let n = &mut self.nodes[index];
             let Some(record) = n.log.get(offset) else {
                 break;
@@ -1122,13 +1085,11 @@ impl World {
             let around = Surroundings::of(self.scenario.seed, node, self.tick, offset);
             let write = record.change(&n.machine.state, around);
             n.machine.apply(write.as_ref());
-            n.machine
-                .state
-                .write_change_summary(write.as_ref(), &mut state);
+            let change = StateChange::of(&n.machine.state, write);
             self.record(TraceKind::Apply {
                 node,
                 offset,
-                state,
+                change,
             });
         }
     }
@@ -1146,13 +1107,13 @@ impl World {
 
         let id = self.network.next_id();
         let deliver_tick = self.tick + latency;
-        let mut text = self.text_buffer();
-        message.write_label(&mut text);
+        // One message, shared by the trace and the wire (and a duplicate).
+        let message = Rc::new(message);
         self.record(TraceKind::Send {
             id,
             from,
             to,
-            message: text,
+            message: SentMessage(message.clone()),
             deliver_tick,
         });
         let dropped = if self.network.is_cut(from, to) {
@@ -1184,7 +1145,7 @@ impl World {
         self.launch(id, from, to, message, deliver_tick);
     }
 
-    fn launch(&mut self, id: MsgId, from: NodeId, to: NodeId, message: Message, at: Tick) {
+    fn launch(&mut self, id: MsgId, from: NodeId, to: NodeId, message: Rc<Message>, at: Tick) {
         let sent_tick = self.tick;
         self.network.launch(InFlight {
             id,

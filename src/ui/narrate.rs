@@ -2,6 +2,7 @@
 //! which offset, and why it matters. The engine's own `Display` is terse
 //! (it serves logs and tests); these say the same thing in full.
 
+use crate::engine::service::StateChange;
 use crate::engine::trace::DropReason;
 use crate::engine::{Offset, TraceKind};
 
@@ -129,7 +130,7 @@ pub fn narrate(kind: &TraceKind) -> Sentence {
             message,
             deliver_tick,
         } => Say::new(format!("{from} sends {id} to {to}: "))
-            .code(message.clone())
+            .code(message.to_string())
             .then(format!(" (arrives at tick {deliver_tick})."))
             .tone(Minor),
         TraceKind::Duplicate {
@@ -188,16 +189,14 @@ pub fn narrate(kind: &TraceKind) -> Sentence {
         TraceKind::Apply {
             node,
             offset,
-            state,
+            change,
         } => {
-            // `state` is the number afterwards, or the table's changed key.
-            let what = if state.parse::<i64>().is_ok() {
-                "; its value is now "
-            } else {
-                ": "
+            let what = match change {
+                StateChange::Number(_) => "; its value is now ",
+                _ => ": ",
             };
             Say::new(format!("{node} applies record #{offset}{what}"))
-                .code(state.clone())
+                .code(change.to_string())
                 .then(".")
                 .tone(Normal)
         }

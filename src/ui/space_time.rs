@@ -218,7 +218,7 @@ impl Diagram {
                             id: *id,
                             from: *from,
                             to: *to,
-                            message: message.clone(),
+                            message: message.to_string(),
                             sent: Some((step, event.tick)),
                             deliver_tick: Some(*deliver_tick),
                             end: End::InFlight,

@@ -11,9 +11,8 @@ pub mod broadcast;
 pub mod primary_backup;
 
 use super::ids::{ClientId, NodeId, Offset, Tick};
-use super::log::{Log, Payload, Record};
-use super::service::{Command, Machine, Write};
-use super::text::{push_i64, push_u64};
+use super::log::{Log, Record};
+use super::service::{Command, Machine};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -127,125 +126,6 @@ impl fmt::Display for Message {
                 granted: false,
             } => write!(f, "refuse e{epoch}"),
             Message::Command { command } => write!(f, "command {command}"),
-        }
-    }
-}
-
-/// The common record payloads' labels, as `Display` writes them; false
-/// (and nothing written) for the others.
-fn push_payload(out: &mut String, payload: &Payload) -> bool {
-    let (prefix, key, n) = match payload {
-        Payload::Command(Command::Add(n)) => ("+", "", Some(n)),
-        Payload::Command(Command::Sub(n)) => ("-", "", Some(n)),
-        Payload::Command(Command::Mul(n)) => ("*", "", Some(n)),
-        Payload::Command(Command::Set(n)) => ("set ", "", Some(n)),
-        Payload::Command(Command::Put(k, n)) => ("put ", &**k, Some(n)),
-        Payload::Command(Command::Delete(k)) => ("delete ", &**k, None),
-        Payload::Command(Command::Incr(k)) => ("incr ", &**k, None),
-        Payload::Write(Write::Number(n)) => ("= ", "", Some(n)),
-        Payload::Write(Write::Put(k, n)) => ("", &**k, Some(n)),
-        Payload::Write(Write::Delete(k)) => {
-            out.push_str(k);
-            out.push_str(" deleted");
-            return true;
-        }
-        _ => return false,
-    };
-    out.push_str(prefix);
-    out.push_str(key);
-    if let Some(n) = n {
-        // `put k 5` but `k = 5`.
-        let between = match payload {
-            Payload::Write(Write::Put(..)) => " = ",
-            _ if key.is_empty() => "",
-            _ => " ",
-        };
-        out.push_str(between);
-        push_i64(out, *n);
-    }
-    true
-}
-
-impl Message {
-    /// Appends the message's `Display` text to `out`. The messages every
-    /// run sends most are written directly, which is several times faster
-    /// than the formatting machinery; the rest go through `Display`.
-    pub fn write_label(&self, out: &mut String) {
-        use std::fmt::Write as _;
-        let start = out.len();
-        let done = match self {
-            Message::Replicate {
-                from_offset,
-                records,
-                ..
-            } => match records.as_slice() {
-                [] => {
-                    out.push_str("heartbeat @");
-                    push_u64(out, *from_offset);
-                    true
-                }
-                [one] => {
-                    out.push_str("replicate #");
-                    push_u64(out, *from_offset);
-                    out.push(' ');
-                    push_payload(out, &one.payload)
-                }
-                _ => false,
-            },
-            Message::Ack { log_end } => {
-                out.push_str("ack end=");
-                push_u64(out, *log_end);
-                true
-            }
-            Message::Fetch { from_offset } => {
-                out.push_str("fetch from #");
-                push_u64(out, *from_offset);
-                true
-            }
-            Message::Append {
-                epoch,
-                prev,
-                records,
-                ..
-            } => {
-                let from = prev.map_or(0, |(o, _)| o + 1);
-                match records.as_slice() {
-                    [] => {
-                        out.push_str("heartbeat e");
-                        push_u64(out, *epoch);
-                        true
-                    }
-                    [one] => {
-                        out.push_str("append e");
-                        push_u64(out, *epoch);
-                        out.push_str(" #");
-                        push_u64(out, from);
-                        out.push(' ');
-                        push_payload(out, &one.payload)
-                    }
-                    many => {
-                        out.push_str("append e");
-                        push_u64(out, *epoch);
-                        out.push_str(" #");
-                        push_u64(out, from);
-                        out.push_str("..#");
-                        push_u64(out, from + many.len() as u64 - 1);
-                        true
-                    }
-                }
-            }
-            Message::AppendReply { epoch, ok, log_end } => {
-                out.push_str(if *ok { "ok e" } else { "refuse e" });
-                push_u64(out, *epoch);
-                out.push_str(" end=");
-                push_u64(out, *log_end);
-                true
-            }
-            _ => false,
-        };
-        if !done {
-            out.truncate(start);
-            let _ = write!(out, "{self}");
         }
     }
 }
@@ -479,91 +359,6 @@ impl ProtocolKind {
             ProtocolKind::ActiveActive => active_active::build(node),
             ProtocolKind::Broadcast => broadcast::build(node),
             ProtocolKind::PrimaryBackup => primary_backup::build(node),
-        }
-    }
-}
-
-#[cfg(test)]
-mod label_tests {
-    use super::*;
-
-    fn record(offset: Offset, payload: Payload) -> Record {
-        Record {
-            offset,
-            epoch: 2,
-            writer: NodeId(0),
-            payload,
-        }
-    }
-
-    #[test]
-    fn write_label_equals_display() {
-        let numbers = [0, 7, -3, 10, 1_000_000_007, i64::MIN, i64::MAX];
-        let mut payloads: Vec<Payload> = numbers
-            .iter()
-            .flat_map(|&n| {
-                [
-                    Payload::Command(Command::Add(n)),
-                    Payload::Command(Command::Sub(n)),
-                    Payload::Command(Command::Mul(n)),
-                    Payload::Command(Command::Set(n)),
-                    Payload::Command(Command::AddRandom(n)),
-                    Payload::Write(Write::Number(n)),
-                ]
-            })
-            .collect();
-        for &n in &numbers {
-            payloads.push(Payload::Command(Command::Put("k7".into(), n)));
-            payloads.push(Payload::Write(Write::Put("apples".into(), n)));
-        }
-        payloads.push(Payload::Command(Command::Delete("k".into())));
-        payloads.push(Payload::Command(Command::Incr("pears".into())));
-        payloads.push(Payload::Write(Write::Delete("k12".into())));
-        payloads.push(Payload::EpochStart { primary: NodeId(3) });
-        let offsets = [0, 9, 10, 99, u64::MAX / 4];
-        let mut messages = Vec::new();
-        for &o in &offsets {
-            messages.push(Message::Ack { log_end: o });
-            messages.push(Message::Fetch { from_offset: o });
-            for ok in [true, false] {
-                messages.push(Message::AppendReply {
-                    epoch: o,
-                    ok,
-                    log_end: o / 2,
-                });
-            }
-            let batches: Vec<Vec<Record>> = std::iter::once(Vec::new())
-                .chain(payloads.iter().map(|p| vec![record(o, p.clone())]))
-                .chain(std::iter::once(vec![
-                    record(0, payloads[0].clone()),
-                    record(1, payloads[1].clone()),
-                ]))
-                .collect();
-            for records in batches {
-                messages.push(Message::Replicate {
-                    from_offset: o,
-                    records: records.clone(),
-                    leader_end: o,
-                    commit: 0,
-                });
-                for prev in [None, Some((o / 3, 1))] {
-                    messages.push(Message::Append {
-                        epoch: o % 1000,
-                        prev,
-                        records: records.clone(),
-                        commit: 0,
-                    });
-                }
-            }
-        }
-        messages.push(Message::Promise {
-            epoch: 3,
-            granted: true,
-        });
-        for message in messages {
-            let mut label = String::from("x");
-            message.write_label(&mut label);
-            assert_eq!(label, format!("x{message}"), "{message:?}");
         }
     }
 }
