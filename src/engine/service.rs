@@ -381,7 +381,7 @@ pub enum StateChange {
 }
 
 impl StateChange {
-    /// What installing `write` (already installed) left `state` with.
+    /// The change `write` made, read from `state` once it is installed.
     pub fn of(state: &State, write: Option<Write>) -> StateChange {
         match (state, write) {
             (State::Number(n), _) => StateChange::Number(*n),
