@@ -1,8 +1,8 @@
 //! The trace: what happened, step by step, and its hash.
 //!
 //! The hash is xxh3 of a canonical byte encoding of every event in order
-//! (`TraceHasher`), so two runs have the same hash exactly when they did the
-//! same things in the same order.
+//! (`TraceHasher`), so two runs have the same hash exactly when their traces
+//! say the same things in the same order (a message as its label says it).
 
 use super::ids::{ClientId, MsgId, NodeId, Offset, Tick};
 use super::log::{Payload, Record};
@@ -250,7 +250,8 @@ pub struct TraceEvent {
 /// the wire, so sending writes no text. It stands for its label (the
 /// message's `Display`: `append e2 #7 put k 3`): it is hashed by what the
 /// label shows, written out only when shown, and serialized as that text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
 pub struct SentMessage(pub Rc<Message>);
 
 impl std::ops::Deref for SentMessage {
@@ -266,9 +267,9 @@ impl fmt::Display for SentMessage {
     }
 }
 
-impl Serialize for SentMessage {
-    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
-        out.collect_str(&self.0)
+impl From<SentMessage> for String {
+    fn from(message: SentMessage) -> String {
+        message.to_string()
     }
 }
 
@@ -346,7 +347,8 @@ impl Hash for SentMessage {
 ///
 /// The encoding (`encode`): whenever the step or tick moves, a marker byte
 /// `STEP_MARK` and the two numbers; then, for each event, its kind's
-/// derived `Hash` walk with every integer in little-endian, lengths
+/// `Hash` walk (derived, but for a sent message's: `SentMessage`) with
+/// every integer in little-endian, lengths
 /// (`usize`) widened to 64 bits and enum discriminants (`isize`, all below
 /// `STEP_MARK`) as one byte. That is the same on every platform, wasm32
 /// included, far cheaper than a text encoding, and no two traces share
@@ -865,10 +867,37 @@ mod tests {
                 }
             }
         }
-        messages.push(Message::Promise {
-            epoch: 3,
-            granted: true,
-        });
+        for granted in [true, false] {
+            messages.push(Message::Promise { epoch: 3, granted });
+        }
+        for (last_epoch, log_end) in [(1, 4), (2, 9)] {
+            messages.push(Message::Propose {
+                epoch: 3,
+                last_epoch,
+                log_end,
+            });
+        }
+        for command in ["+1", "*2", "put k 3", "delete k"] {
+            messages.push(Message::Command {
+                command: command.parse().expect("a command"),
+            });
+        }
+        // Two batches of two records each, alike but for what they carry:
+        // their labels show only where they start and end, and so do their
+        // hashes.
+        for (first, second) in [(0, 1), (2, 3)] {
+            for prev in [None, Some((8, 1))] {
+                messages.push(Message::Append {
+                    epoch: 4,
+                    prev,
+                    records: vec![
+                        record(0, payloads[first].clone()),
+                        record(1, payloads[second].clone()),
+                    ],
+                    commit: 0,
+                });
+            }
+        }
         // A second commit mark and leader end: not in a label, nor the hash.
         let unseen: Vec<Message> = messages
             .iter()
